@@ -1,0 +1,47 @@
+//! `lede`: the native command line on the same core as the page.
+//!
+//!     lede annotate [--lang L] [--dct YYYY-MM-DD] [FILE...]   JSONL or .txt in, JSONL spans out
+//!     lede serve [--port N] [--dir DIR]                       serve the annotator page
+
+mod cli;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage:
+  lede annotate [--lang en|te|auto] [--dct YYYY-MM-DD] [FILE...]
+      Reads JSONL lines {\"id\", \"text\", \"lang\"?, \"dct\"?} (stdin when no FILE; a .txt
+      file is one document) and writes one JSONL line per document:
+      {\"id\", \"spans\": [{\"start\", \"end\", \"label\", \"text\", \"value\"?, \"source\"}]}
+      with code-point offsets.
+  lede serve [--port N] [--dir DIR]
+      Serves the annotator page (default: port 8000, directory www) on 127.0.0.1.
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some((cmd, rest)) = args.split_first() else {
+        eprint!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    let result = match cmd.as_str() {
+        "annotate" => cli::annotate::run(rest),
+        "serve" => cli::serve::run(rest),
+        "-h" | "--help" | "help" => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        other => Err(cli::CliError::Usage(format!("unknown command {other:?}"))),
+    };
+    match result {
+        Ok(code) => code,
+        Err(cli::CliError::Usage(msg)) => {
+            eprintln!("lede: {msg}\n{USAGE}");
+            ExitCode::from(2)
+        }
+        Err(cli::CliError::Failed(msg)) => {
+            eprintln!("lede: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! The one module that knows about JavaScript. It converts at the boundary:
+//! strings in, plain JS objects out, byte offsets turned into UTF-16 offsets
+//! (what JavaScript strings index by). The core has no wasm-bindgen types.
+
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use crate::export::{export_spans, ExportSpan};
+use crate::offsets::Unit;
+use crate::{Annotator, Date, DateSource, Document};
+
+#[wasm_bindgen(start)]
+fn start() {
+    // Panics show up in the console with their message instead of "unreachable".
+    console_error_panic_hook::set_once();
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsAnnotation {
+    lang: String,
+    /// UTF-16 offsets.
+    spans: Vec<ExportSpan>,
+    reference_date: Option<String>,
+    reference_date_source: DateSource,
+}
+
+/// The extraction engine, built once per worker.
+#[wasm_bindgen]
+pub struct Engine {
+    annotator: Annotator,
+}
+
+#[wasm_bindgen]
+impl Engine {
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Result<Engine, JsError> {
+        let annotator = Annotator::builtin().map_err(|e| JsError::new(&e.to_string()))?;
+        Ok(Engine { annotator })
+    }
+
+    /// Annotates `text`. `lang` is "en", "te" or "auto"; `dct` is the document
+    /// date as YYYY-MM-DD, or empty to look for a dateline. Offsets in the
+    /// result are UTF-16 code units.
+    pub fn annotate(&self, text: &str, lang: &str, dct: &str) -> Result<JsValue, JsError> {
+        let dct = match dct.trim() {
+            "" => None,
+            s => Some(Date::parse(s).map_err(|e| JsError::new(&e.to_string()))?),
+        };
+        let lang = if lang == "auto" || lang.is_empty() { crate::detect_language(text) } else { lang };
+        let doc = Document::new(text, lang, dct);
+        let ann = self.annotator.annotate(&doc);
+        let out = JsAnnotation {
+            lang: lang.to_string(),
+            spans: export_spans(text, &ann.spans, Unit::Utf16),
+            reference_date: ann.reference_date.map(|d| d.to_string()),
+            reference_date_source: ann.reference_date_source,
+        };
+        out.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| JsError::new(&e.to_string()))
+    }
+}
+
+/// "te" or "en", from the script of the text.
+#[wasm_bindgen(js_name = detectLanguage)]
+pub fn detect_language(text: &str) -> String {
+    crate::detect_language(text).to_string()
+}
+
+/// The crate version, shown in the page footer and written into exports.
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}
