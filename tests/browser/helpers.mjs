@@ -1,0 +1,139 @@
+// Shared by the browser tests: a small static server for www/ (so a test can
+// hide files, e.g. the wasm package) and a fresh headless Chromium per test.
+
+import { createServer } from 'node:http';
+import { readFile, mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, normalize, extname, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const ROOT = normalize(join(dirname(fileURLToPath(import.meta.url)), '..', '..'));
+export const WWW = join(ROOT, 'www');
+export const HAVE_PKG = existsSync(join(WWW, 'pkg', 'lede.js')) && existsSync(join(WWW, 'pkg', 'lede_bg.wasm'));
+export const NEED_PKG = HAVE_PKG ? false : 'www/pkg is not built: run `bash www/build.sh` first';
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.txt': 'text/plain; charset=utf-8',
+  '.md': 'text/markdown; charset=utf-8',
+  '.png': 'image/png',
+};
+
+/** Serves www/ on a free loopback port. `hide`: path prefixes answered with 404. */
+export async function startServer({ hide = [] } = {}) {
+  const server = createServer(async (req, res) => {
+    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    const rel = path === '/' ? '/index.html' : path;
+    const file = normalize(join(WWW, rel));
+    if (!file.startsWith(WWW) || hide.some((h) => rel.startsWith(h))) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      return;
+    }
+    try {
+      const body = await readFile(file);
+      res.writeHead(200, { 'content-type': TYPES[extname(file)] || 'application/octet-stream', 'cache-control': 'no-store' }).end(body);
+    } catch {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(resolve); }),
+  };
+}
+
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** A fresh Chromium with its own profile (so storage starts empty). */
+export async function launch({ viewport = { width: 1400, height: 900 } } = {}) {
+  const dir = await mkdtemp(join(tmpdir(), 'lede-chromium-'));
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ARGS,
+    viewport,
+    acceptDownloads: true,
+  });
+  const page = context.pages()[0] || await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  return {
+    context,
+    page,
+    errors,
+    close: async () => {
+      await context.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Opens the page and waits until the engine has loaded (or failed). */
+export async function openApp(page, url, { engine = 'ready' } = {}) {
+  await page.goto(url);
+  await page.waitForFunction((want) => window.lede && window.lede.engine.status === want, engine, { timeout: 20000 });
+}
+
+/** Pastes a text as a new document (through the paste form) and waits for pre-annotation. */
+export async function pasteDocument(page, text, { title = '' } = {}) {
+  await page.click('#new-doc');
+  await page.fill('#paste-title', title);
+  await page.fill('#paste-text', text);
+  await page.click('#paste-add');
+  await waitIdle(page);
+}
+
+/** Waits until no pre-annotation is running and autosave is done. */
+export async function waitIdle(page) {
+  await page.waitForFunction(() => {
+    const { controls, persist } = window.lede;
+    return controls.pre.busy.size === 0 && controls.pre.waiting.size === 0 && !persist.unsaved && persist.state !== 'saving';
+  }, null, { timeout: 20000 });
+}
+
+/** Clicks a download button and returns the parsed file. */
+export async function download(page, selector) {
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click(selector)]);
+  const path = await dl.path();
+  const text = await readFile(path, 'utf8');
+  return { name: dl.suggestedFilename(), text };
+}
+
+/** Python-style slice by code points. */
+export function cpSlice(text, start, end) {
+  return Array.from(text).slice(start, end).join('');
+}
+
+/** Selects text[start, end) (UTF-16 offsets) inside the text view, as a mouse drag would. */
+export async function selectRange(page, start, end) {
+  await page.evaluate(([s, e]) => {
+    const view = window.lede.controls.view;
+    const root = document.getElementById('text');
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    let a = null;
+    let b = null;
+    for (let t = walker.nextNode(); t; t = walker.nextNode()) {
+      const base = view.nodeOffsets.get(t);
+      if (base === undefined) continue;
+      if (!a && s >= base && s <= base + t.length) a = [t, s - base];
+      if (e >= base && e <= base + t.length) { b = [t, e - base]; if (a) break; }
+    }
+    const r = document.createRange();
+    r.setStart(...a);
+    r.setEnd(...b);
+    const sel = window.getSelection();
+    sel.removeAllRanges();
+    sel.addRange(r);
+    root.focus();
+  }, [start, end]);
+}

@@ -1,0 +1,131 @@
+// Unit tests of the page's pure modules (offsets, formats, store), run by
+// node directly: no browser needed.
+
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { codePointsToUtf16, utf16ToCodePoints, codePointLength, snapSelection, looksLikeTimexValue, isIsoDate } from '../../www/text.js';
+import { importFile, toCorpusJsonl, toLedeJson, ImportError } from '../../www/formats.js';
+import { Store } from '../../www/store.js';
+
+const enc = (s) => new TextEncoder().encode(s);
+
+test('UTF-16 and code-point offsets convert both ways, astral characters included', () => {
+  const text = 'a😀b👨‍👩‍👧c';
+  // UTF-16: 'a'=0, '😀'=1-2, 'b'=3, family 4..11 (3 astral + 2 ZWJ = 8 units), 'c'=12.
+  // Code points: a, 😀, b, three people and two ZWJs, c = 9.
+  assert.equal(text.length, 13);
+  assert.equal(codePointLength(text), 9);
+  assert.deepEqual(utf16ToCodePoints(text, [0, 1, 3, 4, 12, 13]), [0, 1, 2, 3, 8, 9]);
+  assert.deepEqual(codePointsToUtf16(text, [0, 1, 2, 3, 8, 9]), [0, 1, 3, 4, 12, 13]);
+  assert.deepEqual(codePointsToUtf16(text, [10]), [-1]);
+});
+
+test('a selection snaps outwards to grapheme clusters and drops surrounding whitespace', () => {
+  const text = 'x  శ్రీనివాస్ 👍🏽 y';
+  const s = text.indexOf('శ్రీ');
+  // Start inside the conjunct (after the virama), end inside the emoji modifier pair.
+  const raw = snapSelection(text, s - 2 + 0, s + 2);
+  assert.equal(text.slice(raw.start, raw.end), 'శ్రీ');
+  const e = text.indexOf('👍🏽');
+  const em = snapSelection(text, e + 1, e + 3);
+  assert.equal(text.slice(em.start, em.end), '👍🏽');
+  assert.equal(snapSelection(text, 1, 3), null, 'only spaces');
+});
+
+test('TIMEX3 values and dates are checked', () => {
+  for (const v of ['2025-03-11', '2025-03', '2025', '2025-W11', 'P30D', 'PT2H', 'PRESENT_REF', 'XXXX-03-11', '2025-03-11T10:30', 'T10:30', '2025-Q1', 'P1Y6M']) assert.ok(looksLikeTimexValue(v), v);
+  for (const v of ['March', '2025/03/11', 'P', '30 days']) assert.ok(!looksLikeTimexValue(v), v);
+  assert.ok(isIsoDate('2024-02-29'));
+  assert.ok(!isIsoDate('2025-02-30'));
+  assert.ok(!isIsoDate('11-03-2025'));
+});
+
+test('Lede JSON round-trips documents exactly, with code-point offsets', () => {
+  // హైదరాబాద్ is 9 code points, then a space, 😀, a space: "March" starts at code point 12.
+  const text = 'హైదరాబాద్ 😀 March 3, 2025: Rao met 👨‍👩‍👧 at ORG.';
+  const store = new Store();
+  const [doc] = store.addDocuments([{ id: 'd1', title: 'T', text, lang: 'te', dct: '2025-03-11', dctSource: 'dateline' }]);
+  const at = (s) => [text.indexOf(s), text.indexOf(s) + s.length];
+  const [ms, me] = at('March 3');
+  store.mergeMachine('d1', [{ start: ms, end: me, label: 'DATE', value: '2025-03-03', source: 'timex:en:month-day' }], { undoable: false });
+  const [rs, re] = at('Rao');
+  store.addSpan('d1', { start: rs, end: re, label: 'PER' });
+  const [fs, fe] = at('👨‍👩‍👧');
+  store.addSpan('d1', { start: fs, end: fe, label: 'MISC' });
+  const data = toLedeJson(store.documents(), store.labels);
+  assert.equal(data.format, 'lede');
+  assert.equal(data.version, 1);
+  assert.equal(data.offset_unit, 'codepoint');
+  const out = data.documents[0];
+  for (const s of out.spans) assert.equal(Array.from(out.text).slice(s.start, s.end).join(''), s.text);
+  const date = out.spans.find((s) => s.label === 'DATE');
+  assert.deepEqual(date, { start: 12, end: 19, label: 'DATE', text: 'March 3', value: '2025-03-03', source: 'timex:en:month-day', reviewed: false });
+
+  const back = importFile('x.json', enc(JSON.stringify(data)));
+  const store2 = new Store();
+  store2.addDocuments(back.docs);
+  const again = toLedeJson(store2.documents(), store.labels);
+  delete again.exported_at;
+  delete data.exported_at;
+  assert.deepEqual(again, data);
+});
+
+test('corpus JSONL is one document per line with code-point offsets', () => {
+  const store = new Store();
+  const text = '😀 May 2';
+  store.addDocuments([{ id: 7, text, lang: 'en', dct: null }]);
+  store.mergeMachine('7', [{ start: 3, end: 8, label: 'DATE', value: 'XXXX-05-02', source: 'r' }], { undoable: false });
+  const lines = toCorpusJsonl(store.documents()).trimEnd().split('\n');
+  assert.equal(lines.length, 1);
+  assert.deepEqual(JSON.parse(lines[0]), { id: '7', lang: 'en', dct: null, text, spans: [{ start: 2, end: 7, label: 'DATE', value: 'XXXX-05-02' }] });
+  const back = importFile('c.jsonl', enc(lines.join('\n')));
+  assert.equal(back.docs[0].spans[0].start, 3);
+});
+
+test('bad files are refused whole with a message that says why', () => {
+  const bad = (name, content) => assert.throws(() => importFile(name, typeof content === 'string' ? enc(content) : content), ImportError);
+  bad('empty.txt', '');
+  bad('blank.txt', '  \n ');
+  bad('bin.txt', new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 13]));
+  bad('latin1.txt', new Uint8Array([0x63, 0x61, 0x66, 0xe9]));
+  bad('broken.json', '{"documents": [');
+  assert.throws(() => importFile('range.jsonl', enc('{"text":"abc","spans":[{"start":1,"end":9,"label":"PER"}]}')), /out of range/);
+  assert.throws(() => importFile('quote.json', enc('{"text":"😀ab","spans":[{"start":1,"end":2,"label":"PER","text":"b"}]}')), /not the text/);
+  assert.throws(() => importFile('v.json', enc('{"format":"lede","version":9,"documents":[]}')), /version/);
+  assert.throws(() => importFile('d.jsonl', enc('{"text":"a","dct":"2025-02-30"}')), /dct/);
+  // One bad line spoils the file; nothing is half-imported.
+  assert.throws(() => importFile('mixed.jsonl', enc('{"text":"ok"}\nnot json\n')), /line 2/);
+});
+
+test('plain text keeps its exact characters; BOM dropped; UTF-16 with BOM read', () => {
+  const r = importFile('a.txt', new Uint8Array([0xef, 0xbb, 0xbf, ...enc('Hi\r\nthere')]));
+  assert.equal(r.docs[0].text, 'Hi\r\nthere');
+  assert.equal(r.docs[0].title, 'a');
+  const u16 = new Uint8Array([0xff, 0xfe, 0x48, 0, 0x69, 0]);
+  assert.equal(importFile('b.txt', u16).docs[0].text, 'Hi');
+});
+
+test('a re-run replaces only untouched machine spans and keeps corrections', () => {
+  const store = new Store();
+  const text = 'On March 3 and May 2 and June 9.';
+  store.addDocuments([{ id: 'a', text }]);
+  const m = (w, v) => ({ start: text.indexOf(w), end: text.indexOf(w) + w.length, label: 'DATE', value: v, source: 'rule' });
+  store.mergeMachine('a', [m('March 3', '2025-03-03'), m('May 2', '2025-05-02'), m('June 9', '2025-06-09')], { undoable: false });
+  const [march, may, june] = store.docs.get('a').spans;
+  store.setValue('a', march.id, '2024-03-03'); // corrected value
+  store.removeSpan('a', may.id); // rejected
+  store.accept('a', june.id); // accepted, value not typed
+  store.mergeMachine('a', [m('March 3', '2026-03-03'), m('May 2', '2026-05-02'), m('June 9', '2026-06-09')], { undoable: true });
+  const spans = store.docs.get('a').spans;
+  assert.deepEqual(spans.map((s) => [text.slice(s.start, s.end), s.value, s.reviewed]), [
+    ['March 3', '2024-03-03', true],
+    ['June 9', '2026-06-09', true],
+  ]);
+  store.undo('a');
+  assert.equal(store.docs.get('a').spans.find((s) => s.start === june.start).value, '2025-06-09');
+  store.undo('a'); // accept
+  store.undo('a'); // remove
+  assert.equal(store.docs.get('a').spans.length, 3);
+  store.redo('a');
+  assert.equal(store.docs.get('a').spans.length, 2);
+});

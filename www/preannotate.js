@@ -1,0 +1,93 @@
+// Runs the engine over documents and merges its spans into the store, with
+// the document-date defaults: the document's own date, else the dateline
+// date the engine finds, else today. A run never touches spans a person
+// made or corrected (see Store.mergeMachine). Results of a run that a newer
+// run for the same document has overtaken are dropped.
+
+import { guessLanguage, today } from './text.js';
+
+export class PreAnnotator extends EventTarget {
+  constructor(store, engine, notify) {
+    super();
+    this.store = store;
+    this.engine = engine;
+    this.notify = notify;
+    this.tokens = new Map();
+    this.busy = new Set();
+    this.waiting = new Set();
+    engine.addEventListener('status', () => {
+      if (engine.status === 'ready') {
+        for (const id of this.waiting) this.run(id, { undoable: false });
+      } else if (engine.status === 'failed') {
+        for (const id of this.waiting) this.fallback(id);
+      }
+      this.waiting.clear();
+    });
+  }
+
+  /** Documents restored or imported without pre-annotation get it now. */
+  runPending() {
+    for (const d of this.store.documents()) if (!d.annotated) this.run(d.id, { undoable: false });
+  }
+
+  setBusy(id, on) {
+    if (on) this.busy.add(id);
+    else this.busy.delete(id);
+    this.dispatchEvent(new CustomEvent('busy', { detail: { docId: id } }));
+  }
+
+  /** Without the engine: a guessed language and today's date, so that exports are complete. */
+  fallback(id) {
+    const d = this.store.docs.get(id);
+    if (!d) return;
+    const patch = {};
+    if (!d.lang) patch.lang = d.langSetting === 'auto' ? guessLanguage(d.text) : d.langSetting;
+    if (!d.dct) Object.assign(patch, { dct: today(), dctSource: 'today' });
+    this.store.updateDoc(id, patch);
+  }
+
+  async run(id, { undoable = false, announce = false } = {}) {
+    const doc = this.store.docs.get(id);
+    if (!doc) return;
+    if (this.engine.status === 'loading') {
+      this.waiting.add(id);
+      return;
+    }
+    if (this.engine.status === 'failed') {
+      this.fallback(id);
+      if (announce) this.notify(`Pre-annotation is unavailable: ${this.engine.message}`, 'warn');
+      return;
+    }
+    const token = (this.tokens.get(id) || 0) + 1;
+    this.tokens.set(id, token);
+    const stale = () => this.tokens.get(id) !== token || this.store.docs.get(id) !== doc;
+    this.setBusy(id, true);
+    try {
+      // A date that was only a guess (today) does not stop the search for a dateline.
+      const given = doc.dct && doc.dctSource !== 'today' ? doc.dct : '';
+      let res = await this.engine.annotate(doc.text, doc.langSetting, given);
+      if (stale()) return;
+      const patch = { lang: res.lang, annotated: true };
+      if (!given) {
+        if (res.referenceDate) {
+          patch.dct = res.referenceDate;
+          patch.dctSource = res.referenceDateSource === 'dateline' ? 'dateline' : 'given';
+        } else {
+          patch.dct = doc.dct || today();
+          patch.dctSource = 'today';
+          res = await this.engine.annotate(doc.text, doc.langSetting, patch.dct);
+          if (stale()) return;
+        }
+      }
+      this.store.updateDoc(id, patch);
+      this.store.mergeMachine(id, res.spans, { undoable });
+      if (announce) this.notify(`Extraction done: ${res.spans.length} span${res.spans.length === 1 ? '' : 's'} found; your own and corrected spans were kept.`);
+    } catch (e) {
+      if (stale()) return;
+      this.notify(`Pre-annotation of “${doc.title}” failed: ${e.message}`, 'error');
+      this.fallback(id);
+    } finally {
+      if (this.tokens.get(id) === token) this.setBusy(id, false);
+    }
+  }
+}

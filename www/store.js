@@ -1,0 +1,477 @@
+// The document and span store: the single source of truth of the page.
+//
+// A document: { id, title, text, langSetting, lang, dct, dctSource, status,
+//               spans, rejected, created, annotated }
+// A span (immutable; every change makes a new object and a new spans array):
+//   { id, start, end, label, value?, source?, reviewed, userValue? }
+// with start/end in UTF-16 code units. `reviewed` is true once a person has
+// made, accepted or corrected the span; machine spans that are not reviewed
+// are the only ones a new extraction run may replace. `rejected` lists the
+// machine spans a person deleted, so that a re-run does not bring them back.
+//
+// Undo/redo keeps per-document snapshots of (spans, rejected): since spans
+// are immutable, a snapshot is one array of references.
+//
+// The store knows nothing about the DOM or storage. It emits:
+//   'spans'   {docId, prev}      a document's spans changed (prev = old array)
+//   'doc'     {docId}            a document's fields (title, dct, lang, status) changed
+//   'docs'    {}                 documents added or removed
+//   'current' {docId}            another document is shown
+//   'labels'  {}                 the label set changed
+//   'dirty'   {docId?, meta?}    something to persist
+
+import { DEFAULT_LABELS, newLabel, validLabelName } from './labels.js';
+
+const UNDO_LIMIT = 500;
+let idCounter = 0;
+
+export function newId(prefix) {
+  idCounter += 1;
+  return `${prefix}${Date.now().toString(36)}${idCounter.toString(36)}`;
+}
+
+export function compareSpans(a, b) {
+  return a.start - b.start || b.end - a.end || (a.label < b.label ? -1 : a.label > b.label ? 1 : 0);
+}
+
+/** A span object with only known fields, validated by the caller. */
+export function makeSpan(s, defaults = {}) {
+  const span = {
+    id: s.id || newId('s'),
+    start: s.start,
+    end: s.end,
+    label: s.label,
+    reviewed: s.reviewed ?? defaults.reviewed ?? false,
+  };
+  if (s.value != null && s.value !== '') span.value = String(s.value);
+  const source = s.source ?? defaults.source;
+  if (source) span.source = source;
+  if (s.userValue) span.userValue = true;
+  return span;
+}
+
+/** True for a span that came from the engine and no person has looked at. */
+export function isPending(span) {
+  return !span.reviewed;
+}
+
+function key(s) {
+  return `${s.start}:${s.end}:${s.label}`;
+}
+
+export class Store extends EventTarget {
+  constructor() {
+    super();
+    this.docs = new Map();
+    this.order = [];
+    this.currentId = null;
+    this.labels = DEFAULT_LABELS.map((l) => ({ ...l }));
+    this.history = new Map();
+    // The span selected in the page, remembered with each undo step so that
+    // undo shows the span it brings back.
+    this.selectionHint = null;
+  }
+
+  emit(type, detail = {}) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+
+  // -- loading ------------------------------------------------------------
+
+  /** Replaces the whole state with what persistence restored. */
+  restore({ docs, order, currentId, labels }) {
+    this.docs = new Map(docs.map((d) => [d.id, d]));
+    this.order = (order || []).filter((id) => this.docs.has(id));
+    for (const d of docs) if (!this.order.includes(d.id)) this.order.push(d.id);
+    if (labels) this.labels = labels;
+    this.currentId = this.docs.has(currentId) ? currentId : this.order[0] ?? null;
+    this.history.clear();
+    this.emit('labels');
+    this.emit('docs');
+    this.emit('current', { docId: this.currentId });
+  }
+
+  // -- documents ----------------------------------------------------------
+
+  get current() {
+    return this.currentId ? this.docs.get(this.currentId) : null;
+  }
+
+  documents() {
+    return this.order.map((id) => this.docs.get(id));
+  }
+
+  /** Adds documents (already validated, UTF-16 offsets). Returns them. */
+  addDocuments(list, { select = true } = {}) {
+    const added = [];
+    for (const input of list) {
+      let id = input.id ? String(input.id) : newId('doc-');
+      if (this.docs.has(id)) {
+        let n = 2;
+        while (this.docs.has(`${id}-${n}`)) n += 1;
+        id = `${id}-${n}`;
+      }
+      const doc = {
+        id,
+        title: input.title || titleFrom(input.text),
+        text: input.text,
+        langSetting: input.langSetting || 'auto',
+        lang: input.lang || null,
+        dct: input.dct || null,
+        dctSource: input.dct ? input.dctSource || 'given' : null,
+        status: input.status === 'done' ? 'done' : 'todo',
+        spans: (input.spans || []).map((s) => makeSpan(s, { reviewed: true })).sort(compareSpans),
+        rejected: (input.rejected || []).map((r) => ({ start: r.start, end: r.end, label: r.label })),
+        created: input.created || Date.now(),
+        annotated: Boolean(input.annotated),
+      };
+      if (input.extra) doc.extra = input.extra;
+      this.docs.set(id, doc);
+      this.order.push(id);
+      added.push(doc);
+      this.emit('dirty', { docId: id });
+    }
+    this.emit('dirty', { meta: true });
+    this.emit('docs');
+    if (select && added.length) this.setCurrent(added[0].id);
+    return added;
+  }
+
+  removeDocument(id) {
+    if (!this.docs.has(id)) return;
+    this.docs.delete(id);
+    this.history.delete(id);
+    const i = this.order.indexOf(id);
+    this.order.splice(i, 1);
+    this.emit('dirty', { docId: id, deleted: true });
+    this.emit('docs');
+    if (this.currentId === id) this.setCurrent(this.order[Math.min(i, this.order.length - 1)] ?? null);
+    this.emit('dirty', { meta: true });
+  }
+
+  setCurrent(id) {
+    if (id !== null && !this.docs.has(id)) return;
+    this.currentId = id;
+    this.emit('current', { docId: id });
+    this.emit('dirty', { meta: true });
+  }
+
+  /** Changes document fields (title, langSetting, lang, dct, dctSource, status, annotated). */
+  updateDoc(id, patch) {
+    const doc = this.docs.get(id);
+    if (!doc) return;
+    let changed = false;
+    for (const [k, v] of Object.entries(patch)) {
+      if (doc[k] !== v) {
+        doc[k] = v;
+        changed = true;
+      }
+    }
+    if (!changed) return;
+    this.emit('doc', { docId: id });
+    this.emit('dirty', { docId: id });
+  }
+
+  // -- spans, through undoable commits -------------------------------------
+
+  hist(id) {
+    let h = this.history.get(id);
+    if (!h) {
+      h = { undo: [], redo: [] };
+      this.history.set(id, h);
+    }
+    return h;
+  }
+
+  canUndo(id) {
+    return this.hist(id).undo.length > 0;
+  }
+
+  canRedo(id) {
+    return this.hist(id).redo.length > 0;
+  }
+
+  /** Replaces a document's spans (and rejected list) as one undoable step. */
+  commit(id, spans, rejected, what, { undoable = true, select = null } = {}) {
+    const doc = this.docs.get(id);
+    if (!doc) return;
+    const prev = doc.spans;
+    const before = { spans: doc.spans, rejected: doc.rejected, select: this.selectionHint };
+    spans.sort(compareSpans);
+    doc.spans = spans;
+    doc.rejected = rejected;
+    if (undoable) {
+      const h = this.hist(id);
+      h.undo.push({ before, after: { spans, rejected, select }, what });
+      if (h.undo.length > UNDO_LIMIT) h.undo.shift();
+      h.redo.length = 0;
+    }
+    this.emit('spans', { docId: id, prev, select, what });
+    this.emit('dirty', { docId: id });
+  }
+
+  undo(id) {
+    return this.travel(id, 'undo', 'redo', 'before');
+  }
+
+  redo(id) {
+    return this.travel(id, 'redo', 'undo', 'after');
+  }
+
+  travel(id, from, to, side) {
+    const doc = this.docs.get(id);
+    if (!doc) return null;
+    const h = this.hist(id);
+    const step = h[from].pop();
+    if (!step) return null;
+    h[to].push(step);
+    const prev = doc.spans;
+    doc.spans = step[side].spans;
+    doc.rejected = step[side].rejected;
+    this.emit('spans', { docId: id, prev, select: step[side].select ?? null, what: step.what });
+    this.emit('dirty', { docId: id });
+    return step.what;
+  }
+
+  span(id, spanId) {
+    const doc = this.docs.get(id);
+    return doc ? doc.spans.find((s) => s.id === spanId) || null : null;
+  }
+
+  /**
+   * Adds a span a person drew. The same range with another label relabels
+   * the existing span instead of stacking a duplicate. Returns the span id.
+   */
+  addSpan(id, { start, end, label }) {
+    const doc = this.docs.get(id);
+    if (!doc || !(start < end) || start < 0 || end > doc.text.length) return null;
+    const same = doc.spans.find((s) => s.start === start && s.end === end);
+    if (same) {
+      if (same.label === label && same.reviewed) return same.id;
+      return this.relabel(id, same.id, label);
+    }
+    const span = makeSpan({ start, end, label, source: 'manual', reviewed: true });
+    this.commit(id, [...doc.spans, span], doc.rejected, `Add ${label}`, { select: span.id });
+    return span.id;
+  }
+
+  removeSpan(id, spanId) {
+    const doc = this.docs.get(id);
+    const span = this.span(id, spanId);
+    if (!span) return;
+    let rejected = doc.rejected;
+    if (span.source && span.source !== 'manual' && !rejected.some((r) => key(r) === key(span))) {
+      rejected = [...rejected, { start: span.start, end: span.end, label: span.label }];
+    }
+    this.commit(id, doc.spans.filter((s) => s !== span), rejected, `Delete ${span.label}`);
+  }
+
+  relabel(id, spanId, label) {
+    const doc = this.docs.get(id);
+    const span = this.span(id, spanId);
+    if (!span) return null;
+    if (span.label === label && span.reviewed) return span.id;
+    const next = { ...span, label, reviewed: true };
+    const kind = this.labelKind(label);
+    if (kind !== 'temporal') {
+      delete next.value;
+      delete next.userValue;
+    }
+    this.commit(id, doc.spans.map((s) => (s === span ? next : s)), doc.rejected, `Relabel ${span.label} → ${label}`, { select: span.id });
+    return span.id;
+  }
+
+  setValue(id, spanId, value) {
+    const doc = this.docs.get(id);
+    const span = this.span(id, spanId);
+    if (!span) return;
+    value = value.trim();
+    if ((span.value || '') === value && span.reviewed) return;
+    const next = { ...span, reviewed: true, userValue: true };
+    if (value) next.value = value;
+    else delete next.value;
+    this.commit(id, doc.spans.map((s) => (s === span ? next : s)), doc.rejected, `Set value ${value || '(none)'}`, { select: span.id });
+  }
+
+  /** Moves a span's edges (already snapped by the caller). */
+  resize(id, spanId, start, end) {
+    const doc = this.docs.get(id);
+    const span = this.span(id, spanId);
+    if (!span || !(start < end) || start < 0 || end > doc.text.length) return;
+    if (span.start === start && span.end === end) return;
+    if (doc.spans.some((s) => s !== span && s.start === start && s.end === end && s.label === span.label)) return;
+    const next = { ...span, start, end, reviewed: true };
+    this.commit(id, doc.spans.map((s) => (s === span ? next : s)), doc.rejected, `Resize ${span.label}`, { select: span.id });
+  }
+
+  accept(id, spanId) {
+    const doc = this.docs.get(id);
+    const span = this.span(id, spanId);
+    if (!span || span.reviewed) return;
+    this.commit(id, doc.spans.map((s) => (s === span ? { ...s, reviewed: true } : s)), doc.rejected, `Accept ${span.label}`, { select: span.id });
+  }
+
+  /** Marks every pending machine span of a document as reviewed. Returns how many. */
+  acceptAll(id) {
+    const doc = this.docs.get(id);
+    if (!doc) return 0;
+    const n = doc.spans.filter(isPending).length;
+    if (!n) return 0;
+    this.commit(id, doc.spans.map((s) => (s.reviewed ? s : { ...s, reviewed: true })), doc.rejected, `Accept ${n} spans`);
+    return n;
+  }
+
+  /**
+   * Merges a fresh extraction run into a document. Pending machine spans are
+   * replaced; reviewed spans are kept, and a machine span is not added where
+   * it would overlap one of them or where a person rejected it. A reviewed
+   * span that the run found again (same edges and label) takes the new value
+   * unless a person typed the value.
+   */
+  mergeMachine(id, machine, { undoable }) {
+    const doc = this.docs.get(id);
+    if (!doc) return;
+    const pendingByKey = new Map(doc.spans.filter(isPending).map((s) => [key(s), s]));
+    const rejected = new Set(doc.rejected.map(key));
+    const kept = [];
+    const keptIndex = new Map();
+    for (const s of doc.spans) {
+      if (!s.reviewed) continue;
+      keptIndex.set(key(s), kept.length);
+      kept.push(s);
+    }
+    const added = [];
+    for (const m of machine) {
+      if (!(m.start < m.end) || m.start < 0 || m.end > doc.text.length || !m.label) continue;
+      const k = key(m);
+      if (rejected.has(k)) continue;
+      if (keptIndex.has(k)) {
+        const i = keptIndex.get(k);
+        const s = kept[i];
+        if (!s.userValue && (s.value || '') !== (m.value || '') && s.source && s.source !== 'manual') {
+          const next = { ...s };
+          if (m.value) next.value = m.value;
+          else delete next.value;
+          kept[i] = next;
+        }
+        continue;
+      }
+      if (kept.some((s) => s.start < m.end && m.start < s.end)) continue;
+      if (added.some((s) => key(s) === k)) continue;
+      const old = pendingByKey.get(k);
+      if (old && (old.value || '') === (m.value || '') && old.source === m.source) added.push(old);
+      else added.push(makeSpan({ id: old?.id, start: m.start, end: m.end, label: m.label, value: m.value, source: m.source || 'engine', reviewed: false }));
+    }
+    const next = [...kept, ...added].sort(compareSpans);
+    const same = next.length === doc.spans.length && next.every((s, i) => s === doc.spans[i]);
+    if (same) return;
+    this.commit(id, next, doc.rejected, 'Update pre-annotation', { undoable });
+  }
+
+  // -- labels -------------------------------------------------------------
+
+  labelKind(name) {
+    return this.labels.find((l) => l.name === name)?.kind || 'entity';
+  }
+
+  hasLabel(name) {
+    return this.labels.some((l) => l.name === name);
+  }
+
+  /** Adds labels that imported documents use and the set lacks. Returns the names added. */
+  ensureLabels(names) {
+    const added = [];
+    for (const n of names) {
+      if (!this.hasLabel(n) && validLabelName(n)) {
+        this.labels.push(newLabel(n, this.labels));
+        added.push(n);
+      }
+    }
+    if (added.length) {
+      this.emit('labels');
+      this.emit('dirty', { meta: true });
+    }
+    return added;
+  }
+
+  addLabel(name) {
+    if (!validLabelName(name) || this.hasLabel(name)) return false;
+    this.labels.push(newLabel(name, this.labels));
+    this.emit('labels');
+    this.emit('dirty', { meta: true });
+    return true;
+  }
+
+  updateLabel(name, patch) {
+    const l = this.labels.find((x) => x.name === name);
+    if (!l) return;
+    Object.assign(l, patch);
+    this.emit('labels');
+    this.emit('dirty', { meta: true });
+  }
+
+  moveLabel(name, delta) {
+    const i = this.labels.findIndex((x) => x.name === name);
+    const j = i + delta;
+    if (i < 0 || j < 0 || j >= this.labels.length) return;
+    [this.labels[i], this.labels[j]] = [this.labels[j], this.labels[i]];
+    this.emit('labels');
+    this.emit('dirty', { meta: true });
+  }
+
+  /** How many spans, in how many documents, use a label. */
+  labelUse(name) {
+    let spans = 0;
+    let docs = 0;
+    for (const d of this.docs.values()) {
+      const n = d.spans.filter((s) => s.label === name).length;
+      if (n) {
+        spans += n;
+        docs += 1;
+      }
+    }
+    return { spans, docs };
+  }
+
+  /**
+   * Renames a label everywhere, spans included. The undo history of the
+   * documents it touched is cleared (its snapshots name the old label).
+   */
+  renameLabel(from, to) {
+    if (!validLabelName(to) || this.hasLabel(to) || !this.hasLabel(from)) return false;
+    this.labels.find((l) => l.name === from).name = to;
+    this.rewriteSpans((s) => (s.label === from ? { ...s, label: to } : s), (r) => (r.label === from ? { ...r, label: to } : r));
+    this.emit('labels');
+    this.emit('dirty', { meta: true });
+    return true;
+  }
+
+  /** Removes a label and every span that has it. */
+  removeLabel(name) {
+    this.labels = this.labels.filter((l) => l.name !== name);
+    this.rewriteSpans((s) => (s.label === name ? null : s), (r) => (r.label === name ? null : r));
+    this.emit('labels');
+    this.emit('dirty', { meta: true });
+  }
+
+  rewriteSpans(fs, fr) {
+    for (const doc of this.docs.values()) {
+      const spans = doc.spans.map(fs).filter(Boolean);
+      const changed = spans.length !== doc.spans.length || spans.some((s, i) => s !== doc.spans[i]);
+      const rejected = doc.rejected.map(fr).filter(Boolean);
+      if (!changed && rejected.length === doc.rejected.length) continue;
+      const prev = doc.spans;
+      doc.spans = spans.sort(compareSpans);
+      doc.rejected = rejected;
+      this.history.delete(doc.id);
+      this.emit('spans', { docId: doc.id, prev });
+      this.emit('dirty', { docId: doc.id });
+    }
+  }
+}
+
+/** A title from the first non-empty line of a text. */
+export function titleFrom(text) {
+  const line = [...(text.slice(0, 2000).split('\n').find((l) => l.trim()) || 'Untitled').trim()];
+  return line.length > 60 ? `${line.slice(0, 57).join('')}…` : line.join('');
+}

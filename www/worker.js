@@ -1,0 +1,36 @@
+// The extraction engine, off the main thread. Loads the wasm once, then
+// answers {type:'annotate', id, text, lang, dct} with {type:'result', id, result}
+// or {type:'error', id, message}. Reports {type:'ready', version} or
+// {type:'failed', message} once, after loading.
+
+let engine = null;
+let api = null;
+
+const ready = (async () => {
+  try {
+    if (typeof WebAssembly !== 'object') throw new Error('this browser has no WebAssembly support');
+    api = await import('./pkg/lede.js');
+    await api.default();
+    engine = new api.Engine();
+    postMessage({ type: 'ready', version: api.version() });
+  } catch (e) {
+    postMessage({ type: 'failed', message: String(e && e.message ? e.message : e) });
+  }
+})();
+
+self.onmessage = async (ev) => {
+  const msg = ev.data;
+  await ready;
+  if (msg.type !== 'annotate') return;
+  if (!engine) {
+    postMessage({ type: 'error', id: msg.id, message: 'the extraction engine is not loaded' });
+    return;
+  }
+  try {
+    const t0 = performance.now();
+    const result = engine.annotate(msg.text, msg.lang, msg.dct || '');
+    postMessage({ type: 'result', id: msg.id, result, ms: performance.now() - t0 });
+  } catch (e) {
+    postMessage({ type: 'error', id: msg.id, message: String(e && e.message ? e.message : e) });
+  }
+};
