@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use crate::date::Date;
 use crate::error::Error;
+use crate::ner::NerRecogniser;
 use crate::pipeline::{Pipeline, ResolveOverlaps, SnapToGraphemes};
 use crate::span::{Document, Span};
 use crate::timex::{self, TimexRecogniser};
@@ -44,6 +45,7 @@ impl Annotator {
         for lang in LANGUAGES {
             let p = Pipeline::new()
                 .recogniser(TimexRecogniser::new(lang)?)
+                .recogniser(NerRecogniser::builtin(lang)?)
                 .refiner(SnapToGraphemes)
                 .refiner(ResolveOverlaps);
             pipelines.insert(lang, p);

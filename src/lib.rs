@@ -15,6 +15,7 @@ pub mod annotator;
 pub mod date;
 pub mod error;
 pub mod export;
+pub mod ner;
 pub mod offsets;
 pub mod pipeline;
 pub mod span;

@@ -1,7 +1,9 @@
 //! The subcommands of the `lede` binary and the little they share.
 
 pub mod annotate;
+pub mod bench;
 pub mod serve;
+pub mod train;
 
 use std::process::ExitCode;
 

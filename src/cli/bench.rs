@@ -1,0 +1,110 @@
+//! `lede bench`: native throughput of `annotate` (entities and dates in one
+//! pipeline) in MB/s of UTF-8 text, on given texts or on generated news text.
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use lede::export::CorpusLine;
+use lede::{Annotator, Document};
+
+use super::{option, parse_options, read_text_file, CliError, CliResult};
+
+/// Deterministic news-like English and Telugu text of about `bytes` bytes.
+pub fn generated_text(bytes: usize) -> Vec<(String, &'static str)> {
+    const PEOPLE: &[&str] = &["Narendra Modi", "Joe Biden", "Angela Merkel", "Xi Jinping", "Emmanuel Macron", "Rishi Sunak", "Kamala Harris", "Olaf Scholz"];
+    const ORGS: &[&str] = &["the World Bank", "Reuters", "the United Nations", "Infosys", "the European Commission", "Tata Motors", "NATO", "Google"];
+    const PLACES: &[&str] = &["Washington", "New Delhi", "Hyderabad", "Brussels", "Beijing", "London", "Paris", "Tokyo"];
+    const WHEN: &[&str] = &["on Tuesday", "on March 11", "last week", "in 2023", "on 5 June 2024", "yesterday", "next month", "on January 3"];
+    const VERBS: &[&str] = &["met", "criticised", "praised", "called", "visited", "warned", "thanked", "joined"];
+    const TE: &[&str] = &[
+        "ప్రధానమంత్రి నరేంద్ర మోదీ మంగళవారం హైదరాబాద్‌లో పర్యటించారు .",
+        "భారత క్రికెట్ జట్టు ముంబైలో శిక్షణ ప్రారంభించింది .",
+        "తెలంగాణ ప్రభుత్వం కొత్త పథకాన్ని ప్రకటించింది .",
+    ];
+    let mut out = Vec::new();
+    let (mut en, mut te) = (String::new(), String::new());
+    let mut i = 0usize;
+    let mut done = 0usize;
+    while done + en.len() + te.len() < bytes {
+        let p = |list: &[&'static str], k: usize| list[(i * (k * 2 + 1) + k) % list.len()];
+        en.push_str(&format!(
+            "{} {} {} of {} in {} {}, officials said. ",
+            p(PEOPLE, 1), p(VERBS, 2), p(PEOPLE, 3), p(ORGS, 4), p(PLACES, 5), p(WHEN, 6)
+        ));
+        if i % 8 == 7 {
+            en.push('\n');
+        }
+        if i % 10 == 0 {
+            te.push_str(p(TE, 7));
+            te.push(' ');
+        }
+        i += 1;
+        if en.len() > 20_000 {
+            done += en.len();
+            out.push((std::mem::take(&mut en), "en"));
+        }
+        if te.len() > 20_000 {
+            done += te.len();
+            out.push((std::mem::take(&mut te), "te"));
+        }
+    }
+    out.push((en, "en"));
+    out.push((te, "te"));
+    out.retain(|(t, _)| !t.is_empty());
+    out
+}
+
+pub fn run(args: &[String]) -> CliResult {
+    let (opts, files) = parse_options(args, &["seconds", "lang"])?;
+    let seconds: f64 = match option(&opts, "seconds") {
+        None => 3.0,
+        Some(v) => v.parse().map_err(|_| CliError::Usage(format!("--seconds wants a number, not {v:?}")))?,
+    };
+    let default_lang = option(&opts, "lang").unwrap_or("auto");
+    let mut docs: Vec<(String, String)> = Vec::new();
+    for f in &files {
+        let text = read_text_file(f)?;
+        if f.ends_with(".jsonl") {
+            for line in text.lines().filter(|l| !l.trim().is_empty()) {
+                let c = CorpusLine::parse(line)?;
+                let lang = c.lang.clone().unwrap_or_else(|| lede::detect_language(&c.text).to_string());
+                docs.push((c.text, lang));
+            }
+        } else {
+            let lang = if default_lang == "auto" { lede::detect_language(&text).to_string() } else { default_lang.to_string() };
+            docs.push((text, lang));
+        }
+    }
+    let source = if files.is_empty() {
+        docs = generated_text(2_000_000).into_iter().map(|(t, l)| (t, l.to_string())).collect();
+        "generated news text".to_string()
+    } else {
+        files.join(", ")
+    };
+    let docs: Vec<Document> = docs.into_iter().map(|(t, l)| Document::new(t, l, None)).collect();
+    let bytes: usize = docs.iter().map(|d| d.text.len()).sum();
+    if bytes == 0 {
+        return Err(CliError::Failed("no text to benchmark".into()));
+    }
+    let load = Instant::now();
+    let annotator = Annotator::builtin()?;
+    let load_ms = load.elapsed().as_secs_f64() * 1000.0;
+    // One warm-up pass, then whole passes until the time is up.
+    let mut spans = 0usize;
+    for d in &docs {
+        spans += annotator.annotate(d).spans.len();
+    }
+    let start = Instant::now();
+    let mut passes = 0usize;
+    while passes == 0 || start.elapsed().as_secs_f64() < seconds {
+        for d in &docs {
+            std::hint::black_box(annotator.annotate(d));
+        }
+        passes += 1;
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let mb = (bytes * passes) as f64 / 1e6;
+    println!("bench: {source}: {} documents, {:.2} MB, {spans} spans", docs.len(), bytes as f64 / 1e6);
+    println!("annotate (entities + dates), native, one core: {:.2} MB/s ({passes} passes in {secs:.2}s; models loaded in {load_ms:.1} ms)", mb / secs);
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,155 @@
+//! Name lists induced from the training data: every gold entity string (up
+//! to `MAX_LEN` tokens, lower-cased) with the set of types it was labelled
+//! with. A match is a feature, not a decision: the tagger learns how far to
+//! trust it. While training, a document's own names are left out of the list
+//! it sees, so the tagger learns how much the list is worth on unseen text
+//! rather than learning to copy it.
+
+use std::ops::Range;
+
+use super::features::{mix, DocContext, IdMap, ALPHA, HAS_DIGIT};
+
+pub const MAX_LEN: usize = 6;
+
+/// A name list: the type bit mask of a name key (0 when not listed).
+pub trait GazLookup {
+    fn lookup(&self, key: u64) -> u8;
+}
+
+/// The key of a sequence of lower-cased token hashes.
+pub fn key(lws: impl IntoIterator<Item = u64>) -> u64 {
+    let mut h = 0x6A7E_77E1_u64;
+    let mut n = 0u64;
+    for lw in lws {
+        h = mix(h, lw);
+        n += 1;
+    }
+    mix(h, n)
+}
+
+/// For each token of the sentence `range`, the listed names covering it as
+/// `(type index, position)` with position 0 begin, 1 inside, 2 last, 3 unit.
+pub fn find(gaz: &dyn GazLookup, ctx: &DocContext, range: Range<usize>, out: &mut Vec<Vec<(u8, u8)>>) {
+    let info = &ctx.info[range];
+    let n = info.len();
+    out.resize_with(n.max(out.len()), Vec::new);
+    out.truncate(n);
+    for v in out.iter_mut() {
+        v.clear();
+    }
+    for i in 0..n {
+        if info[i].flags & (ALPHA | HAS_DIGIT) == 0 {
+            continue;
+        }
+        let mut h = 0x6A7E_77E1_u64;
+        for len in 1..=MAX_LEN.min(n - i) {
+            h = mix(h, info[i + len - 1].lw);
+            let mask = gaz.lookup(mix(h, len as u64));
+            if mask == 0 {
+                continue;
+            }
+            for ty in 0..8u8 {
+                if mask & (1 << ty) == 0 {
+                    continue;
+                }
+                for k in 0..len {
+                    let pos = if len == 1 {
+                        3
+                    } else if k == 0 {
+                        0
+                    } else if k + 1 == len {
+                        2
+                    } else {
+                        1
+                    };
+                    let v = &mut out[i + k];
+                    if !v.contains(&(ty, pos)) {
+                        v.push((ty, pos));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The shipped list.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Gazetteer {
+    pub entries: IdMap<u8>,
+}
+
+impl GazLookup for Gazetteer {
+    fn lookup(&self, key: u64) -> u8 {
+        if self.entries.is_empty() {
+            return 0;
+        }
+        self.entries.get(&key).copied().unwrap_or(0)
+    }
+}
+
+/// The list while training: document counts per type, less one document's
+/// own names.
+#[derive(Default)]
+pub struct TrainGazetteer {
+    counts: IdMap<[u32; 8]>,
+}
+
+impl TrainGazetteer {
+    /// Adds the names of one document (each counted once per document).
+    pub fn add_document(&mut self, names: &IdMap<u8>) {
+        for (&k, &mask) in names {
+            let c = self.counts.entry(k).or_default();
+            for (ty, n) in c.iter_mut().enumerate() {
+                if mask & (1 << ty) != 0 {
+                    *n += 1;
+                }
+            }
+        }
+    }
+
+    /// The list as seen from a document with names `own`.
+    pub fn without<'a>(&'a self, own: &'a IdMap<u8>) -> impl GazLookup + 'a {
+        LeaveOut { all: self, own }
+    }
+
+    /// The list to ship.
+    pub fn freeze(&self) -> Gazetteer {
+        let mut entries = IdMap::default();
+        for (&k, c) in &self.counts {
+            let mask = c.iter().enumerate().filter(|(_, &n)| n > 0).fold(0u8, |m, (ty, _)| m | 1 << ty);
+            if mask != 0 {
+                entries.insert(k, mask);
+            }
+        }
+        Gazetteer { entries }
+    }
+}
+
+struct LeaveOut<'a> {
+    all: &'a TrainGazetteer,
+    own: &'a IdMap<u8>,
+}
+
+impl GazLookup for LeaveOut<'_> {
+    fn lookup(&self, key: u64) -> u8 {
+        let Some(c) = self.all.counts.get(&key) else { return 0 };
+        let own = self.own.get(&key).copied().unwrap_or(0);
+        let mut mask = 0;
+        for (ty, &n) in c.iter().enumerate() {
+            let mine = (own >> ty) & 1;
+            if n > mine as u32 {
+                mask |= 1 << ty;
+            }
+        }
+        mask
+    }
+}
+
+/// No list at all.
+pub struct NoGazetteer;
+
+impl GazLookup for NoGazetteer {
+    fn lookup(&self, _key: u64) -> u8 {
+        0
+    }
+}

@@ -1,0 +1,259 @@
+//! Sequence labelling: tag schemes, Viterbi decoding, and tagging a whole
+//! document sentence by sentence with the document's history, the same code
+//! for training (float weights being learnt) and for the shipped model
+//! (quantised weights).
+
+use std::ops::Range;
+
+use super::features::{sentence_features, DocContext, History};
+use super::gazetteer::GazLookup;
+use super::tokenize::{tokenize, Tokens};
+
+/// How entity chunks are spelled as per-token tags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scheme {
+    /// O, B-X, I-X.
+    Bio,
+    /// O, B-X, I-X, L-X (last), U-X (unit).
+    Bilou,
+}
+
+impl Scheme {
+    pub fn code(self) -> u8 {
+        match self {
+            Scheme::Bio => 0,
+            Scheme::Bilou => 1,
+        }
+    }
+
+    pub fn from_code(c: u8) -> Option<Scheme> {
+        match c {
+            0 => Some(Scheme::Bio),
+            1 => Some(Scheme::Bilou),
+            _ => None,
+        }
+    }
+
+    fn width(self) -> usize {
+        match self {
+            Scheme::Bio => 2,
+            Scheme::Bilou => 4,
+        }
+    }
+
+    pub fn n_tags(self, n_types: usize) -> usize {
+        1 + self.width() * n_types
+    }
+
+    /// The type index of a tag (None for O) and its role: 0 B, 1 I, 2 L, 3 U.
+    pub fn split(self, tag: usize) -> Option<(usize, usize)> {
+        (tag > 0).then(|| ((tag - 1) / self.width(), (tag - 1) % self.width()))
+    }
+
+    fn tag(self, ty: usize, role: usize) -> usize {
+        1 + ty * self.width() + role
+    }
+
+    /// Whether `cur` may follow `prev` (`None`: sentence start).
+    pub fn allowed(self, prev: Option<usize>, cur: usize) -> bool {
+        let p = prev.and_then(|p| self.split(p));
+        let c = self.split(cur);
+        match self {
+            Scheme::Bio => match c {
+                Some((ct, 1)) => matches!(p, Some((pt, _)) if pt == ct),
+                _ => true,
+            },
+            Scheme::Bilou => {
+                let open = matches!(p, Some((_, 0)) | Some((_, 1)));
+                match c {
+                    Some((ct, 1)) | Some((ct, 2)) => matches!(p, Some((pt, 0)) | Some((pt, 1)) if pt == ct),
+                    _ => !open,
+                }
+            }
+        }
+    }
+
+    /// Whether a sentence may end after `tag`.
+    pub fn may_end(self, tag: usize) -> bool {
+        match self {
+            Scheme::Bio => true,
+            Scheme::Bilou => !matches!(self.split(tag), Some((_, 0)) | Some((_, 1))),
+        }
+    }
+
+    /// Tags for `n` tokens with chunks `(start, end, type)` (token indices).
+    pub fn encode(self, n: usize, chunks: &[(usize, usize, usize)]) -> Vec<usize> {
+        let mut tags = vec![0; n];
+        for &(s, e, ty) in chunks {
+            for (k, tag) in tags[s..e].iter_mut().enumerate() {
+                let role = match self {
+                    Scheme::Bio => (k > 0) as usize,
+                    Scheme::Bilou if e - s == 1 => 3,
+                    Scheme::Bilou if k == 0 => 0,
+                    Scheme::Bilou if s + k + 1 == e => 2,
+                    Scheme::Bilou => 1,
+                };
+                *tag = self.tag(ty, role);
+            }
+        }
+        tags
+    }
+
+    /// Chunks `(start, end, type)` from tags (lenient: an I or L without a
+    /// B starts a chunk, a change of type ends one).
+    pub fn decode(self, tags: &[usize]) -> Vec<(usize, usize, usize)> {
+        let mut out = Vec::new();
+        let mut open: Option<(usize, usize)> = None; // (start, type)
+        for (i, &t) in tags.iter().enumerate() {
+            match self.split(t) {
+                None => {
+                    if let Some((s, ty)) = open.take() {
+                        out.push((s, i, ty));
+                    }
+                }
+                Some((ty, role)) => {
+                    let continues = matches!(role, 1 | 2) && matches!(open, Some((_, oty)) if oty == ty);
+                    if !continues {
+                        if let Some((s, oty)) = open.take() {
+                            out.push((s, i, oty));
+                        }
+                        open = Some((i, ty));
+                    }
+                    if self == Scheme::Bilou && matches!(role, 2 | 3) {
+                        let (s, ty) = open.take().unwrap_or((i, ty));
+                        out.push((s, i + 1, ty));
+                    }
+                }
+            }
+        }
+        if let Some((s, ty)) = open {
+            out.push((s, tags.len(), ty));
+        }
+        out
+    }
+}
+
+/// Scores of features: the float weights being trained or the quantised
+/// weights of a shipped model.
+pub trait Weights {
+    fn n_tags(&self) -> usize;
+    /// Adds the weights of feature hash `h` for every tag to `acc`.
+    fn add(&self, h: u64, acc: &mut [f32]);
+    /// The score of tag `cur` after `prev` (`None`: sentence start).
+    fn transition(&self, prev: Option<usize>, cur: usize) -> f32;
+}
+
+/// Best tag sequence under `scheme`'s constraints; `emit` is `n * t` scores.
+pub fn viterbi<W: Weights>(w: &W, scheme: Scheme, emit: &[f32], n: usize) -> Vec<usize> {
+    let t = w.n_tags();
+    if n == 0 {
+        return Vec::new();
+    }
+    let mut trans = vec![f32::NEG_INFINITY; (t + 1) * t];
+    for cur in 0..t {
+        for prev in 0..=t {
+            let p = (prev < t).then_some(prev);
+            if scheme.allowed(p, cur) {
+                trans[prev * t + cur] = w.transition(p, cur);
+            }
+        }
+    }
+    let mut score = vec![f32::NEG_INFINITY; t];
+    for cur in 0..t {
+        score[cur] = trans[t * t + cur] + emit[cur];
+    }
+    let mut back = vec![0u8; n * t];
+    let mut next = vec![0f32; t];
+    for i in 1..n {
+        for cur in 0..t {
+            let (mut best, mut arg) = (f32::NEG_INFINITY, 0usize);
+            for prev in 0..t {
+                let s = score[prev] + trans[prev * t + cur];
+                if s > best {
+                    best = s;
+                    arg = prev;
+                }
+            }
+            next[cur] = best + emit[i * t + cur];
+            back[i * t + cur] = arg as u8;
+        }
+        std::mem::swap(&mut score, &mut next);
+    }
+    let mut last = 0;
+    let mut best = f32::NEG_INFINITY;
+    for cur in 0..t {
+        if scheme.may_end(cur) && score[cur] > best {
+            best = score[cur];
+            last = cur;
+        }
+    }
+    let mut tags = vec![0; n];
+    tags[n - 1] = last;
+    for i in (1..n).rev() {
+        tags[i - 1] = back[i * t + tags[i]] as usize;
+    }
+    tags
+}
+
+/// A document prepared for tagging.
+pub struct Prepared {
+    pub tokens: Tokens,
+    pub ctx: DocContext,
+    /// Static features per sentence: hashes, and per-token start offsets.
+    pub feats: Vec<(Vec<u64>, Vec<u32>)>,
+}
+
+pub fn prepare(text: &str, gaz: &dyn GazLookup) -> Prepared {
+    let tokens = tokenize(text);
+    let ctx = DocContext::new(text, &tokens);
+    let mut feats = Vec::with_capacity(tokens.sentences.len());
+    let mut matches = Vec::new();
+    for s in &tokens.sentences {
+        let mut out = Vec::with_capacity(s.len() * 40);
+        let mut offs = Vec::with_capacity(s.len() + 1);
+        super::gazetteer::find(gaz, &ctx, s.clone(), &mut matches);
+        sentence_features(&ctx, s.clone(), Some(&matches), &mut out, &mut offs);
+        feats.push((out, offs));
+    }
+    Prepared { tokens, ctx, feats }
+}
+
+/// Tags a prepared document sentence by sentence. `each(sentence index,
+/// token range, features per token, predicted tags)` may change the weights
+/// (training) before the next sentence is tagged; history is recorded from
+/// the predictions.
+pub fn tag_prepared<W: Weights>(
+    w: &mut W,
+    scheme: Scheme,
+    doc: &Prepared,
+    history: &mut History,
+    mut each: impl FnMut(&mut W, usize, Range<usize>, &[Vec<u64>], &[usize]),
+) {
+    history.clear();
+    let t = w.n_tags();
+    let mut emit = Vec::new();
+    let mut tok_feats: Vec<Vec<u64>> = Vec::new();
+    let mut types = Vec::new();
+    for (si, s) in doc.tokens.sentences.iter().enumerate() {
+        let (feats, offs) = &doc.feats[si];
+        let n = s.len();
+        emit.clear();
+        emit.resize(n * t, 0.0);
+        tok_feats.resize_with(n.max(tok_feats.len()), Vec::new);
+        for i in 0..n {
+            let fv = &mut tok_feats[i];
+            fv.clear();
+            fv.extend_from_slice(&feats[offs[i] as usize..offs[i + 1] as usize]);
+            history.features(&doc.ctx, s.clone(), i, fv);
+            let row = &mut emit[i * t..(i + 1) * t];
+            for &h in fv.iter() {
+                w.add(h, row);
+            }
+        }
+        let tags = viterbi(w, scheme, &emit, n);
+        each(w, si, s.clone(), &tok_feats[..n], &tags);
+        types.clear();
+        types.extend(tags.iter().map(|&tag| scheme.split(tag).map_or(0, |(ty, _)| ty as u8 + 1)));
+        history.record(&doc.ctx, s.clone(), &types);
+    }
+}

@@ -1,0 +1,369 @@
+//! Training: an averaged structured perceptron (Collins 2002) over whole
+//! documents, sentence by sentence, with Viterbi decoding under the tag
+//! scheme's constraints. Deterministic for a given seed: documents are
+//! shuffled by our own generator and nothing depends on hash-map order.
+//!
+//! Corpora that leave a type unannotated (Universal NER has no MISC) are
+//! trained as partially labelled: on their O tokens the "gold" path is the
+//! best path that agrees with the annotated spans and may put the missing
+//! types anywhere else, so their O is never taken as evidence against MISC.
+
+use std::ops::Range;
+
+use crate::error::Error;
+use crate::export::CorpusLine;
+
+use super::features::{IdMap, History, FEATURE_SET};
+use super::gazetteer::{self, Gazetteer, TrainGazetteer};
+use super::model::{bucket, Model, ModelInfo};
+use super::score::Scores;
+use super::tagger::{prepare, tag_prepared, viterbi, Prepared, Scheme, Weights};
+
+/// One training or evaluation document: text and gold entities as byte
+/// offsets with type indices.
+#[derive(Clone, Debug)]
+pub struct TrainDoc {
+    pub text: String,
+    pub spans: Vec<(usize, usize, usize)>,
+    /// Type bit mask of the types this document's corpus does not annotate.
+    pub missing: u8,
+}
+
+/// Reads a corpus file (JSONL, ../shared/data format). Spans with labels
+/// outside `types` are ignored; a type with no span in the whole file is
+/// taken as not annotated by that corpus.
+pub fn load_corpus(path: &str, types: &[String]) -> Result<Vec<TrainDoc>, Error> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::Io(format!("cannot read {path}: {e}")))?;
+    let mut docs = Vec::new();
+    let mut seen = 0u8;
+    for (n, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let doc = CorpusLine::parse(line).map_err(|e| Error::BadInput(format!("{path}:{}: {e}", n + 1)))?;
+        let gold = doc.gold_spans().map_err(|e| Error::BadInput(format!("{path}:{}: {e}", n + 1)))?;
+        let mut spans = Vec::new();
+        for s in gold {
+            if let Some(ty) = types.iter().position(|t| *t == s.label) {
+                seen |= 1 << ty;
+                spans.push((s.start, s.end, ty));
+            }
+        }
+        docs.push(TrainDoc { text: doc.text, spans, missing: 0 });
+    }
+    let all = ((1u16 << types.len()) - 1) as u8;
+    let missing = all & !seen;
+    for d in &mut docs {
+        d.missing = missing;
+    }
+    Ok(docs)
+}
+
+/// Token chunks `(first token, end token, type)` for byte spans; spans
+/// whose edges fall inside a token are counted and left out.
+pub fn align(tokens: &[super::tokenize::Token], spans: &[(usize, usize, usize)]) -> (Vec<(usize, usize, usize)>, usize) {
+    let mut chunks = Vec::with_capacity(spans.len());
+    let mut misaligned = 0;
+    for &(s, e, ty) in spans {
+        let first = tokens.partition_point(|t| t.start < s);
+        let last = tokens.partition_point(|t| t.end <= e);
+        if first < last && tokens[first].start == s && tokens[last - 1].end == e {
+            chunks.push((first, last, ty));
+        } else {
+            misaligned += 1;
+        }
+    }
+    chunks.sort_unstable();
+    chunks.dedup_by(|a, b| a.0 < b.1);
+    (chunks, misaligned)
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub lang: String,
+    pub types: Vec<String>,
+    pub scheme: Scheme,
+    pub bits: u8,
+    pub epochs: u32,
+    pub seed: u64,
+    /// Free text stored in the model: which corpora.
+    pub trained_on: String,
+    pub gazetteer: bool,
+}
+
+/// Float weights.
+#[derive(Clone)]
+pub struct Dense {
+    n_tags: usize,
+    bits: u8,
+    w: Vec<f32>,
+    trans: Vec<f32>,
+}
+
+impl Dense {
+    fn new(n_tags: usize, bits: u8) -> Dense {
+        Dense { n_tags, bits, w: vec![0.0; (1usize << bits) * n_tags], trans: vec![0.0; (n_tags + 1) * n_tags] }
+    }
+}
+
+impl Weights for Dense {
+    fn n_tags(&self) -> usize {
+        self.n_tags
+    }
+    #[inline]
+    fn add(&self, h: u64, acc: &mut [f32]) {
+        let b = bucket(h, self.bits) * self.n_tags;
+        for (a, &w) in acc.iter_mut().zip(&self.w[b..b + self.n_tags]) {
+            *a += w;
+        }
+    }
+    fn transition(&self, prev: Option<usize>, cur: usize) -> f32 {
+        self.trans[prev.unwrap_or(self.n_tags) * self.n_tags + cur]
+    }
+}
+
+/// The weights being learnt and the sums that average them.
+struct Perceptron {
+    cur: Dense,
+    acc_w: Vec<f64>,
+    acc_t: Vec<f64>,
+    c: f64,
+}
+
+impl Weights for Perceptron {
+    fn n_tags(&self) -> usize {
+        self.cur.n_tags
+    }
+    fn add(&self, h: u64, acc: &mut [f32]) {
+        self.cur.add(h, acc)
+    }
+    fn transition(&self, prev: Option<usize>, cur: usize) -> f32 {
+        self.cur.transition(prev, cur)
+    }
+}
+
+impl Perceptron {
+    fn bump_feature(&mut self, h: u64, tag: usize, d: f32) {
+        let i = bucket(h, self.cur.bits) * self.cur.n_tags + tag;
+        self.cur.w[i] += d;
+        self.acc_w[i] += self.c * d as f64;
+    }
+
+    fn bump_transition(&mut self, prev: Option<usize>, cur: usize, d: f32) {
+        let i = prev.unwrap_or(self.cur.n_tags) * self.cur.n_tags + cur;
+        self.cur.trans[i] += d;
+        self.acc_t[i] += self.c * d as f64;
+    }
+
+    /// Φ(gold) − Φ(predicted).
+    fn update(&mut self, feats: &[Vec<u64>], gold: &[usize], pred: &[usize]) {
+        for i in 0..gold.len() {
+            if gold[i] != pred[i] {
+                for &h in &feats[i] {
+                    self.bump_feature(h, gold[i], 1.0);
+                    self.bump_feature(h, pred[i], -1.0);
+                }
+            }
+            let gp = i.checked_sub(1).map(|j| gold[j]);
+            let pp = i.checked_sub(1).map(|j| pred[j]);
+            if gp != pp || gold[i] != pred[i] {
+                self.bump_transition(gp, gold[i], 1.0);
+                self.bump_transition(pp, pred[i], -1.0);
+            }
+        }
+    }
+
+    fn averaged(&self) -> Dense {
+        let mut d = self.cur.clone();
+        let c = self.c;
+        for (w, &a) in d.w.iter_mut().zip(&self.acc_w) {
+            *w -= (a / c) as f32;
+        }
+        for (w, &a) in d.trans.iter_mut().zip(&self.acc_t) {
+            *w -= (a / c) as f32;
+        }
+        d
+    }
+}
+
+/// xorshift64*: a small deterministic generator for shuffling.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed ^ 0x2545_F491_4F6C_DD1D | 1)
+    }
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    pub fn shuffle<T>(&mut self, v: &mut [T]) {
+        for i in (1..v.len()).rev() {
+            let j = (self.next() % (i as u64 + 1)) as usize;
+            v.swap(i, j);
+        }
+    }
+}
+
+/// A document ready for training: features, gold tags over all tokens.
+struct Example {
+    prepared: Prepared,
+    gold: Vec<usize>,
+    missing: u8,
+}
+
+/// The lower-cased name keys of a document's gold spans, with type masks.
+fn doc_names(p: &Prepared, chunks: &[(usize, usize, usize)]) -> IdMap<u8> {
+    let mut names = IdMap::default();
+    for &(s, e, ty) in chunks {
+        if e - s <= gazetteer::MAX_LEN {
+            let k = gazetteer::key(p.ctx.info[s..e].iter().map(|t| t.lw));
+            *names.entry(k).or_insert(0) |= 1 << ty;
+        }
+    }
+    names
+}
+
+/// The tagger's spans for a prepared document under some weights, as byte
+/// offsets with type indices.
+pub fn predict<W: Weights>(w: &mut W, scheme: Scheme, p: &Prepared) -> Vec<(usize, usize, usize)> {
+    let mut out = Vec::new();
+    let mut history = History::default();
+    tag_prepared(w, scheme, p, &mut history, |_, _, range: Range<usize>, _, tags| {
+        for (s, e, ty) in scheme.decode(tags) {
+            out.push((p.tokens.tokens[range.start + s].start, p.tokens.tokens[range.start + e - 1].end, ty));
+        }
+    });
+    out
+}
+
+/// Scores spans against the gold of `docs`.
+pub fn evaluate<W: Weights>(w: &mut W, scheme: Scheme, types: &[String], docs: &[(TrainDoc, Prepared)]) -> Scores {
+    let mut scores = Scores::default();
+    for (doc, p) in docs {
+        let pred = predict(w, scheme, p);
+        scores.add_document(&doc.spans, &pred, types, doc.missing);
+    }
+    scores
+}
+
+/// Trains a model. `dev` sets are scored after every epoch and at the end;
+/// `log` gets progress lines.
+pub fn train(train_docs: &[TrainDoc], dev: &[(String, Vec<TrainDoc>)], cfg: &Config, log: &mut dyn FnMut(&str)) -> Model {
+    let scheme = cfg.scheme;
+    let n_tags = scheme.n_tags(cfg.types.len());
+    // Tokens and gold chunks first: the gazetteer needs every document's names.
+    let mut misaligned = 0;
+    let mut staged = Vec::with_capacity(train_docs.len());
+    let mut gaz = TrainGazetteer::default();
+    for d in train_docs {
+        let bare = prepare(&d.text, &gazetteer::NoGazetteer);
+        let (chunks, bad) = align(&bare.tokens.tokens, &d.spans);
+        misaligned += bad;
+        let names = doc_names(&bare, &chunks);
+        if cfg.gazetteer {
+            gaz.add_document(&names);
+        }
+        staged.push((chunks, names));
+    }
+    let total_spans: usize = train_docs.iter().map(|d| d.spans.len()).sum();
+    log(&format!(
+        "{} documents, {} spans ({} not on token edges, left out)",
+        train_docs.len(),
+        total_spans,
+        misaligned
+    ));
+    let examples: Vec<Example> = train_docs
+        .iter()
+        .zip(&staged)
+        .map(|(d, (chunks, names))| {
+            let prepared = prepare(&d.text, &gaz.without(names));
+            let gold = scheme.encode(prepared.tokens.tokens.len(), chunks);
+            Example { prepared, gold, missing: d.missing }
+        })
+        .collect();
+    let shipped_gaz = if cfg.gazetteer { gaz.freeze() } else { Gazetteer::default() };
+    let dev_sets: Vec<(String, Vec<(TrainDoc, Prepared)>)> = dev
+        .iter()
+        .map(|(name, docs)| {
+            let prepped = docs.iter().map(|d| (d.clone(), prepare(&d.text, &shipped_gaz))).collect();
+            (name.clone(), prepped)
+        })
+        .collect();
+
+    let mut p = Perceptron {
+        cur: Dense::new(n_tags, cfg.bits),
+        acc_w: vec![0.0; (1usize << cfg.bits) * n_tags],
+        acc_t: vec![0.0; (n_tags + 1) * n_tags],
+        c: 1.0,
+    };
+    let mut rng = Rng::new(cfg.seed);
+    let mut order: Vec<usize> = (0..examples.len()).collect();
+    let mut history = History::default();
+    for epoch in 1..=cfg.epochs {
+        rng.shuffle(&mut order);
+        let (mut errors, mut sentences) = (0usize, 0usize);
+        for &di in &order {
+            let ex = &examples[di];
+            tag_prepared(&mut p, scheme, &ex.prepared, &mut history, |w, _, range, feats, pred| {
+                let gold_all = &ex.gold[range.clone()];
+                let gold: Vec<usize> =
+                    if ex.missing != 0 { latent_gold(w, scheme, feats, gold_all, ex.missing) } else { gold_all.to_vec() };
+                sentences += 1;
+                if gold != pred {
+                    errors += 1;
+                    w.update(feats, &gold, pred);
+                }
+                w.c += 1.0;
+            });
+        }
+        let mut line = format!("epoch {epoch}: {errors}/{sentences} sentences wrong");
+        if !dev_sets.is_empty() {
+            let mut avg = p.averaged();
+            for (name, set) in &dev_sets {
+                let s = evaluate(&mut avg, scheme, &cfg.types, set);
+                line.push_str(&format!("; {name} F1 {:.4}", s.total().f1()));
+            }
+        }
+        log(&line);
+    }
+    let avg = p.averaged();
+    let info = ModelInfo {
+        lang: cfg.lang.clone(),
+        scheme,
+        types: cfg.types.clone(),
+        bits: cfg.bits,
+        feature_set: FEATURE_SET,
+        epochs: cfg.epochs,
+        seed: cfg.seed,
+        trained_on: cfg.trained_on.clone(),
+    };
+    Model::quantise(info, &avg.w, &avg.trans, shipped_gaz)
+}
+
+/// The best tag path that keeps every annotated chunk and may tag the O
+/// tokens with the types the corpus does not annotate.
+fn latent_gold(w: &Perceptron, scheme: Scheme, feats: &[Vec<u64>], gold: &[usize], missing: u8) -> Vec<usize> {
+    let t = w.n_tags();
+    let n = gold.len();
+    let mut emit = vec![0f32; n * t];
+    for i in 0..n {
+        let row = &mut emit[i * t..(i + 1) * t];
+        for &h in &feats[i] {
+            w.add(h, row);
+        }
+        for (tag, e) in row.iter_mut().enumerate() {
+            let ok = if gold[i] == 0 {
+                tag == 0 || scheme.split(tag).is_some_and(|(ty, _)| missing & (1 << ty) != 0)
+            } else {
+                tag == gold[i]
+            };
+            if !ok {
+                *e = f32::NEG_INFINITY;
+            }
+        }
+    }
+    viterbi(w, scheme, &emit, n)
+}

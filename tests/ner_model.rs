@@ -1,0 +1,158 @@
+//! The entity tagger: deterministic training, a model file that refuses to
+//! load when it is not exactly what this build writes, and the shipped
+//! models' output on hand-written sentences.
+
+use lede::ner::model::{fnv1a, Model, FORMAT_VERSION, MAGIC};
+use lede::ner::tagger::Scheme;
+use lede::ner::train::{self, Config};
+use lede::ner::NerRecogniser;
+use lede::{Annotator, Document, Error};
+
+const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/ner/fixture-en.jsonl");
+
+fn types() -> Vec<String> {
+    ["PER", "ORG", "LOC", "MISC"].iter().map(|s| s.to_string()).collect()
+}
+
+fn fixture_model(seed: u64) -> Vec<u8> {
+    let docs = train::load_corpus(FIXTURE, &types()).unwrap();
+    let cfg = Config {
+        lang: "en".into(),
+        types: types(),
+        scheme: Scheme::Bio,
+        bits: 12,
+        epochs: 6,
+        seed,
+        trained_on: "fixture-en.jsonl".into(),
+        gazetteer: true,
+    };
+    train::train(&docs, &[], &cfg, &mut |_| {}).to_bytes()
+}
+
+#[test]
+fn training_is_deterministic_and_learns_the_fixture() {
+    let a = fixture_model(7);
+    let b = fixture_model(7);
+    assert_eq!(a.len(), b.len());
+    assert!(a == b, "two trainings with the same seed wrote different bytes");
+    let rec = NerRecogniser::from_bytes(&a).unwrap();
+    let text = "Anna Kowalski joined Brightwater Labs in Lisbon last spring.";
+    let got: Vec<(&str, String)> = rec.entities(text).into_iter().map(|s| (&text[s.start..s.end], s.label)).collect();
+    assert_eq!(
+        got,
+        [("Anna Kowalski", "PER".to_string()), ("Brightwater Labs", "ORG".into()), ("Lisbon", "LOC".into())]
+    );
+    let info = &rec.model().info;
+    assert_eq!((info.lang.as_str(), info.epochs, info.seed), ("en", 6, 7));
+    assert_eq!(info.trained_on, "fixture-en.jsonl");
+}
+
+/// Rewrites the version field and the checksum, as a build writing another
+/// format version would leave a file that is intact in itself.
+fn with_version(bytes: &[u8], version: u32) -> Vec<u8> {
+    let mut b = bytes[..bytes.len() - 8].to_vec();
+    b[8..12].copy_from_slice(&version.to_le_bytes());
+    let sum = fnv1a(&b);
+    b.extend_from_slice(&sum.to_le_bytes());
+    b
+}
+
+fn bad_model_message(r: Result<Model, Error>) -> String {
+    match r {
+        Err(Error::BadModel(m)) => m,
+        Err(e) => panic!("expected BadModel, got {e:?}"),
+        Ok(_) => panic!("a bad model loaded"),
+    }
+}
+
+#[test]
+fn other_format_versions_are_refused_clearly() {
+    let good = fixture_model(1);
+    assert!(Model::from_bytes(&good).is_ok());
+    for v in [FORMAT_VERSION - 1, FORMAT_VERSION + 1] {
+        let m = bad_model_message(Model::from_bytes(&with_version(&good, v)));
+        assert!(m.contains(&format!("version {v}")) && m.contains("retrain"), "{m}");
+    }
+}
+
+#[test]
+fn truncated_or_corrupted_models_fail_with_bad_model() {
+    let good = fixture_model(1);
+    // Every cut, including inside the header and the checksum.
+    for len in (0..good.len()).step_by(97).chain([1, 8, 11, 12, good.len() - 1, good.len() - 8]) {
+        let m = bad_model_message(Model::from_bytes(&good[..len]));
+        assert!(!m.is_empty());
+    }
+    // A flipped bit anywhere: header, weights, gazetteer, checksum.
+    for at in (0..good.len()).step_by(131).chain([9, 13, good.len() - 20, good.len() - 1]) {
+        let mut b = good.clone();
+        b[at] ^= 0x10;
+        bad_model_message(Model::from_bytes(&b));
+    }
+    // Trailing bytes are not silently ignored.
+    let mut long = good.clone();
+    long.push(0);
+    bad_model_message(Model::from_bytes(&long));
+    let m = bad_model_message(Model::from_bytes(b"PK\x03\x04 not a model at all"));
+    assert!(m.contains("magic"), "{m}");
+    // An intact file whose header lies about its contents.
+    let mut lying = good[..good.len() - 8].to_vec();
+    let bits_at = 12 + 1 + 2 + 1 + 1 + (1 + 3) * 3 + (1 + 4);
+    assert_eq!(lying[bits_at], 12, "the bits field moved: update this test");
+    lying[bits_at] = 13;
+    let sum = fnv1a(&lying);
+    lying.extend_from_slice(&sum.to_le_bytes());
+    let m = bad_model_message(Model::from_bytes(&lying));
+    assert!(m.contains("truncated") || m.contains("unexpected"), "{m}");
+    assert_eq!(&good[..8], MAGIC);
+}
+
+fn entities(lang: &str, text: &str) -> Vec<(String, String)> {
+    let rec = NerRecogniser::builtin(lang).unwrap();
+    rec.entities(text).into_iter().map(|s| (text[s.start..s.end].to_string(), s.label)).collect()
+}
+
+fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
+    v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+}
+
+#[test]
+fn shipped_english_tagger_on_hand_written_sentences() {
+    assert_eq!(
+        entities("en", "Narendra Modi met Joe Biden in Washington on Tuesday."),
+        pairs(&[("Narendra Modi", "PER"), ("Joe Biden", "PER"), ("Washington", "LOC")])
+    );
+    assert_eq!(
+        entities("en", "Shares of Microsoft fell in New York after the European Commission opened an inquiry."),
+        pairs(&[("Microsoft", "ORG"), ("New York", "LOC"), ("European Commission", "ORG")])
+    );
+    // Possessives and a hyphenated adjective stay outside the names.
+    assert_eq!(
+        entities("en", "Germany's foreign minister flew to Paris for talks with French officials."),
+        pairs(&[("Germany", "LOC"), ("Paris", "LOC"), ("French", "MISC")])
+    );
+}
+
+#[test]
+fn shipped_telugu_tagger_on_hand_written_sentences() {
+    let got = entities("te", "భారతదేశం మరియు పాకిస్తాన్ మధ్య చర్చలు జరిగాయి .");
+    assert_eq!(got, pairs(&[("భారతదేశం", "LOC"), ("పాకిస్తాన్", "LOC")]));
+    // Spans are whole tokens, case suffix included.
+    let text = "ప్రధానమంత్రి నరేంద్ర మోదీ హైదరాబాద్‌లో పర్యటించారు .";
+    let got = entities("te", text);
+    assert!(got.contains(&("హైదరాబాద్‌లో".to_string(), "LOC".to_string())), "{got:?}");
+}
+
+#[test]
+fn entities_and_dates_come_out_of_one_pipeline() {
+    let a = Annotator::builtin().unwrap();
+    let doc = Document::new("Narendra Modi met Joe Biden in Washington on March 11.", "en", None);
+    let spans = a.annotate(&doc).spans;
+    let got: Vec<(&str, &str, &str)> =
+        spans.iter().map(|s| (&doc.text[s.start..s.end], s.label.as_str(), s.source.as_str())).collect();
+    assert_eq!(
+        got.iter().map(|g| (g.0, g.1)).collect::<Vec<_>>(),
+        [("Narendra Modi", "PER"), ("Joe Biden", "PER"), ("Washington", "LOC"), ("March 11", "DATE")]
+    );
+    assert_eq!(got[0].2, "ner:perceptron:en");
+}
