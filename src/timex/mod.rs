@@ -1,27 +1,118 @@
-//! Temporal expressions (TIMEX3). First slice: explicit dates only; the
-//! data-driven recogniser replaces this (issue 3).
+//! Temporal expressions (TIMEX3): found and normalised, English and Telugu,
+//! by one data-driven engine.
+//!
+//! - Language knowledge is data (`data/common.txt` + `data/<lang>.txt`,
+//!   compiled in): word lists, suffixes, tense cues, and token patterns, each
+//!   rule with examples that a unit test runs. See [`grammar`] for the format.
+//! - Extraction ([`engine`]) tokenises once, classifies tokens through the
+//!   word lists (Telugu words are split into stem + known case suffix), and
+//!   matches rules leftmost-longest. It records what was said ([`said::Said`])
+//!   and what the sentence implies (tense) in typed fields.
+//! - Resolution ([`resolve`]) turns that record and the reference date into
+//!   the TIMEX3 value; it never reads text.
+//!
+//! Span conventions: a Telugu case suffix or postposition is inside the span
+//! (whole tokens, as IL-NER annotates: "2015లో", "2023 లో"); English
+//! determiners are inside when the rule's head is a time noun ("the third
+//! quarter") and pre-modifiers ("early", "about", "at least") are taken
+//! along. Ranges ("March 1 to 5") give two expressions; the second inherits
+//! what the first said. Without a reference date, unsaid parts stay X (see
+//! [`resolve`]).
+
+pub mod engine;
+pub mod grammar;
+pub mod resolve;
+pub mod said;
+
+use std::sync::OnceLock;
 
 use crate::date::Date;
 use crate::pipeline::Recogniser;
 use crate::span::{Document, Span};
+use engine::Engine;
+use grammar::Grammar;
+use resolve::Anchor;
+use said::{Extraction, TimexType};
 
-const MONTHS_EN: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
-];
-
-pub struct TimexRecogniser;
+pub struct TimexRecogniser {
+    lang: String,
+    engine: Engine,
+}
 
 impl TimexRecogniser {
-    pub fn new(_lang: &str) -> Result<TimexRecogniser, crate::Error> {
-        Ok(TimexRecogniser)
+    /// The recogniser for `lang` from the compiled-in language data.
+    pub fn new(lang: &str) -> Result<TimexRecogniser, crate::Error> {
+        Ok(TimexRecogniser { lang: lang.to_string(), engine: Engine::new(Grammar::load(lang)?) })
+    }
+
+    /// Phase one only: the typed extractions.
+    pub fn extract(&self, text: &str) -> Vec<Extraction> {
+        self.engine.extract(text)
+    }
+
+    /// Both phases: spans with TIMEX3 values, resolved against `dct`.
+    pub fn spans(&self, text: &str, dct: Option<Date>) -> Vec<Span> {
+        let mut anchor: Option<Anchor> = None;
+        let mut out = Vec::new();
+        for x in self.engine.extract(text) {
+            let value = resolve::value(&x, dct, anchor);
+            if x.kind == TimexType::Date && !x.said.that {
+                if let Some(a) = anchor_of(&value) {
+                    anchor = Some(a);
+                }
+            }
+            let source = format!("timex:{}:{}", self.lang, x.rule);
+            out.push(Span::new(x.start, x.end, x.kind.label(), &source).with_value(value));
+        }
+        out
     }
 }
 
-/// The date in a dateline near the top ("WASHINGTON, 2025-03-11"), if any.
+/// The explicit year (month, day) a value names, for later anaphora.
+fn anchor_of(value: &str) -> Option<Anchor> {
+    let b = value.as_bytes();
+    if b.len() < 4 || !b[..4].iter().all(u8::is_ascii_digit) || (b.len() > 4 && b[4] != b'-') {
+        return None;
+    }
+    let year = value[..4].parse().ok()?;
+    let num = |r: std::ops::Range<usize>| value.get(r).and_then(|s| s.parse::<u8>().ok());
+    Some(Anchor { year, month: num(5..7), day: num(8..10) })
+}
+
+fn dateline_engines() -> &'static [Engine] {
+    static ENGINES: OnceLock<Vec<Engine>> = OnceLock::new();
+    ENGINES.get_or_init(|| crate::LANGUAGES.iter().filter_map(|l| Grammar::load(l).ok()).map(Engine::new).collect())
+}
+
+/// The date in a dateline near the top: "WASHINGTON, March 11, 2025 —",
+/// "BRUSSELS 1996-08-22". Only a complete date counts (a dateline without a
+/// year, "NEW DELHI, March 11 (Reuters)", gives none), and only when what
+/// precedes it on its line has no lower-case Latin letter (a place name in
+/// capitals, or Telugu) and it is within the first lines.
 pub fn dateline_date(text: &str) -> Option<Date> {
-    let head: String = text.chars().take(200).collect();
-    head.char_indices().find_map(|(i, _)| head.get(i..i + 10).and_then(|s| Date::parse(s).ok()))
+    let mut cut = text.len().min(400);
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let head = &text[..cut];
+    for engine in dateline_engines() {
+        for x in engine.extract(head) {
+            let s = &x.said;
+            let (Some(y), Some(m), Some(d)) = (s.year, s.month, s.day) else { continue };
+            if s.two_digit_year || s.rel.is_some() || s.that {
+                continue;
+            }
+            let line_start = head[..x.start].rfind('\n').map_or(0, |i| i + 1);
+            let before = &head[line_start..x.start];
+            let lines_before = head[..line_start].lines().filter(|l| !l.trim().is_empty()).count();
+            if lines_before <= 3 && before.len() <= 60 && !before.bytes().any(|c| c.is_ascii_lowercase()) {
+                if let Some(date) = Date::new(y, m, d) {
+                    return Some(date);
+                }
+            }
+        }
+    }
+    None
 }
 
 impl Recogniser for TimexRecogniser {
@@ -30,21 +121,65 @@ impl Recogniser for TimexRecogniser {
     }
 
     fn recognise(&self, doc: &Document, out: &mut Vec<Span>) {
-        let text = &doc.text;
-        for (m, name) in MONTHS_EN.iter().enumerate() {
-            for (at, _) in text.match_indices(name) {
-                let rest = &text[at + name.len()..];
-                let digits: String = rest.strip_prefix(' ').unwrap_or("").chars().take_while(|c| c.is_ascii_digit()).collect();
-                if let Ok(day) = digits.parse::<u8>() {
-                    let year = doc.dct.map(|d| d.year);
-                    let value = match year.and_then(|y| Date::new(y, m as u8 + 1, day)) {
-                        Some(d) => d.to_string(),
-                        None => format!("XXXX-{:02}-{:02}", m + 1, day),
-                    };
-                    let end = at + name.len() + 1 + digits.len();
-                    out.push(Span::new(at, end, "DATE", "timex:en:month-day").with_value(value));
+        out.extend(self.spans(&doc.text, doc.dct));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every rule's examples, run through the whole engine of each language
+    /// that has the rule: the expected span(s) must be found by that rule,
+    /// with the expected types and values. All failures are listed.
+    #[test]
+    fn every_rule_example_matches_its_rule() {
+        let dct = Date::parse("2025-03-11").unwrap();
+        let mut failures = Vec::new();
+        let mut checked = 0;
+        for lang in crate::LANGUAGES {
+            let r = TimexRecogniser::new(lang).unwrap();
+            for rule in &r.engine.grammar.rules {
+                for ex in &rule.examples {
+                    checked += 1;
+                    let spans = r.spans(&ex.text, Some(dct));
+                    let inside: Vec<&Span> = spans.iter().filter(|s| s.start < ex.span.1 && s.end > ex.span.0).collect();
+                    let got: Vec<String> = inside.iter().map(|s| format!("{:?} {} {} {}", &ex.text[s.start..s.end], s.label, s.value.as_deref().unwrap_or("-"), s.source)).collect();
+                    let source = format!("timex:{lang}:{}", rule.id);
+                    let ok = inside.len() == ex.expect.len()
+                        && inside.first().is_some_and(|s| s.start == ex.span.0)
+                        && inside.last().is_some_and(|s| s.end == ex.span.1)
+                        && inside.iter().zip(&ex.expect).all(|(s, (t, v))| s.source == source && s.label == t.label() && s.value.as_deref() == Some(v.as_str()));
+                    if !ok {
+                        failures.push(format!("[{lang}] rule {} (line {}): {:?} expected {:?} {:?}, got {got:?}", rule.id, rule.line, ex.text, &ex.text[ex.span.0..ex.span.1], ex.expect));
+                    }
                 }
             }
         }
+        assert!(checked > 100, "only {checked} examples");
+        assert!(failures.is_empty(), "{} of {checked} rule examples fail:\n{}", failures.len(), failures.join("\n"));
+    }
+
+    #[test]
+    fn datelines_give_a_date_only_when_complete() {
+        assert_eq!(dateline_date("WASHINGTON, March 11, 2025 — The Senate voted.").map(|d| d.to_string()), Some("2025-03-11".into()));
+        assert_eq!(dateline_date("EU rejects call\nBRUSSELS 1996-08-22\nThe European Commission said").map(|d| d.to_string()), Some("1996-08-22".into()));
+        assert_eq!(dateline_date("NEW DELHI, March 11 (Reuters) - The rupee fell."), None);
+        assert_eq!(dateline_date("The meeting on March 11, 2025 was long."), None);
+        assert_eq!(dateline_date(""), None);
+    }
+
+    #[test]
+    fn extraction_is_typed_and_resolution_fills_the_rest() {
+        let r = TimexRecogniser::new("en").unwrap();
+        let xs = r.extract("It happened two weeks ago.");
+        assert_eq!(xs.len(), 1);
+        let s = &xs[0].said;
+        assert_eq!((s.amount, s.unit, s.dir), (Some(said::Amount::Count(2)), Some(said::Unit::Week), Some(-1)));
+        assert_eq!(s.year, None);
+        // Without a reference date the unsaid parts stay X.
+        let spans = r.spans("The vote is on March 11; yesterday was busy; next year too.", None);
+        let values: Vec<&str> = spans.iter().map(|s| s.value.as_deref().unwrap()).collect();
+        assert_eq!(values, ["XXXX-03-11", "XXXX-XX-XX", "XXXX"]);
     }
 }

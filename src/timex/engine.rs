@@ -1,0 +1,758 @@
+//! Phase one, extraction: tokenise once, classify tokens through the word
+//! lists, then match the rules' token patterns, leftmost-longest. The output
+//! is typed ([`Extraction`]): what each expression said and what its sentence
+//! implied. One pass over the text; rules are indexed by what their first
+//! element can match, so most tokens cost one hash lookup.
+
+use std::collections::HashMap;
+
+use super::grammar::{fold, Class, Elem, Field, Grammar, Matcher, Rule, SuffixKind, Val};
+use super::said::{Amount, Extraction, Implied, Said, Tense};
+
+const NONE: u32 = u32::MAX;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Word,
+    Num,
+    Punct,
+}
+
+/// A classified token. Offsets are bytes into the text.
+#[derive(Clone, Debug)]
+pub struct Tok {
+    pub start: usize,
+    pub end: usize,
+    pub kind: Kind,
+    /// Whitespace between the previous token and this one.
+    pub gap: bool,
+    /// Word id of the folded token, and of its stem when a case suffix was
+    /// stripped (NONE when not in the lexicon).
+    pub word: u32,
+    pub stem: u32,
+    /// Range into the document's sense list.
+    pub senses: (u32, u32),
+    pub sentence: u32,
+    pub tense: Tense,
+    /// A capitalised word the lexicon does not know (likely part of a name).
+    pub name_like: bool,
+    /// A number written as words ("twenty-five"), mergeable with neighbours.
+    pub number_word: bool,
+}
+
+/// Per-document token data.
+pub struct Tokens {
+    pub toks: Vec<Tok>,
+    pub senses: Vec<(Class, Val)>,
+}
+
+impl Tokens {
+    pub fn senses(&self, t: &Tok) -> &[(Class, Val)] {
+        &self.senses[t.senses.0 as usize..t.senses.1 as usize]
+    }
+}
+
+fn digit_value(c: char) -> Option<u32> {
+    match c {
+        '0'..='9' => Some(c as u32 - '0' as u32),
+        '\u{0C66}'..='\u{0C6F}' => Some(c as u32 - 0x0C66),
+        '\u{0966}'..='\u{096F}' => Some(c as u32 - 0x0966),
+        _ => None,
+    }
+}
+
+fn is_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_alphabetic();
+    }
+    c.is_alphabetic()
+        || ('\u{0900}'..='\u{0DFF}').contains(&c)
+        || ('\u{0300}'..='\u{036F}').contains(&c)
+        || c == '\u{200C}'
+        || c == '\u{200D}'
+}
+
+struct Raw {
+    start: usize,
+    end: usize,
+    kind: Kind,
+    gap: bool,
+    paragraph: bool,
+    value: i64,
+    digits: u8,
+    complex: bool,
+}
+
+fn tokenise(text: &str) -> Vec<Raw> {
+    let mut out = Vec::with_capacity(text.len() / 5);
+    let b = text.as_bytes();
+    let mut it = text.char_indices().peekable();
+    let (mut gap, mut newlines) = (false, 0u32);
+    while let Some((i, c)) = it.next() {
+        if c.is_whitespace() {
+            gap = true;
+            if c == '\n' {
+                newlines += 1;
+            }
+            continue;
+        }
+        let mut raw = Raw { start: i, end: i + c.len_utf8(), kind: Kind::Punct, gap, paragraph: newlines >= 2, value: 0, digits: 0, complex: false };
+        gap = false;
+        newlines = 0;
+        if let Some(d) = digit_value(c) {
+            raw.kind = Kind::Num;
+            raw.value = d as i64;
+            raw.digits = 1;
+            loop {
+                match it.peek() {
+                    Some(&(j, c2)) => {
+                        if let Some(d) = digit_value(c2) {
+                            raw.value = raw.value.saturating_mul(10).saturating_add(d as i64);
+                            raw.digits = raw.digits.saturating_add(1);
+                            raw.end = j + c2.len_utf8();
+                            it.next();
+                        } else if (c2 == ',' || c2 == '.') && b.get(j + 1).is_some_and(|x| x.is_ascii_digit()) {
+                            raw.complex = true;
+                            raw.end = j + 1;
+                            it.next();
+                        } else {
+                            break;
+                        }
+                    }
+                    None => break,
+                }
+            }
+        } else if is_word_char(c) {
+            raw.kind = Kind::Word;
+            let mut run = 1usize;
+            while let Some(&(j, c2)) = it.peek() {
+                if is_word_char(c2) {
+                    run += 1;
+                    raw.end = j + c2.len_utf8();
+                    it.next();
+                } else if c2 == '.' && run == 1 && c.is_ascii_alphabetic() {
+                    // Dotted abbreviations of single letters: "a.m", "U.S".
+                    let next = b.get(j + 1).copied().unwrap_or(b' ');
+                    let after = b.get(j + 2).copied().unwrap_or(b' ');
+                    if next.is_ascii_alphabetic() && !after.is_ascii_alphabetic() {
+                        raw.end = j + 2;
+                        it.next();
+                        it.next();
+                        run = 1;
+                    } else {
+                        break;
+                    }
+                } else {
+                    break;
+                }
+            }
+        }
+        out.push(raw);
+    }
+    out
+}
+
+/// Builds tokens with their senses; merges abbreviation dots, attached
+/// suffixes and multi-word numbers.
+pub fn classify(g: &Grammar, text: &str) -> Tokens {
+    let raws = tokenise(text);
+    let mut toks: Vec<Tok> = Vec::with_capacity(raws.len());
+    let mut senses: Vec<(Class, Val)> = Vec::new();
+    let mut buf = String::new();
+    let mut sentence = 0u32;
+    let mut i = 0;
+    while i < raws.len() {
+        let r = &raws[i];
+        if r.paragraph && !toks.is_empty() {
+            sentence += 1;
+        }
+        let s0 = senses.len() as u32;
+        let mut tok = Tok { start: r.start, end: r.end, kind: r.kind, gap: r.gap, word: NONE, stem: NONE, senses: (s0, s0), sentence, tense: Tense::Unknown, name_like: false, number_word: false };
+        i += 1;
+        match r.kind {
+            Kind::Num => {
+                let mut suffix: Option<SuffixKind> = None;
+                if let Some(n) = raws.get(i) {
+                    if n.kind == Kind::Word && !n.gap {
+                        fold(&text[n.start..n.end], &mut buf);
+                        if let Some(k) = suffix_chain(g, &buf) {
+                            suffix = Some(k);
+                            tok.end = n.end;
+                            i += 1;
+                        }
+                    }
+                }
+                if !r.complex {
+                    number_senses(r.value, r.digits, suffix, &mut senses);
+                }
+            }
+            Kind::Word => {
+                let w = &text[r.start..r.end];
+                fold(w, &mut buf);
+                let caps = w.chars().next().is_some_and(char::is_uppercase);
+                let mut entry = g.ids.get(buf.as_str()).copied();
+                tok.word = entry.unwrap_or(NONE);
+                let has_senses = |id: Option<u32>| id.is_some_and(|id| !g.entries[id as usize].senses.is_empty());
+                if !has_senses(entry) {
+                    // A case ending on a known word: "జనవరిలో" = జనవరి + లో.
+                    for (suf, kind) in &g.suffixes {
+                        if *kind == SuffixKind::Case && buf.len() > suf.len() && buf.ends_with(suf.as_str()) {
+                            let stem = buf[..buf.len() - suf.len()].trim_end_matches(['\u{200C}', '\u{200D}']);
+                            if let Some(&id) = g.ids.get(stem) {
+                                entry = Some(id);
+                                tok.stem = id;
+                                break;
+                            }
+                        }
+                    }
+                }
+                match entry {
+                    Some(id) => {
+                        let e = &g.entries[id as usize];
+                        for s in &e.senses {
+                            if !s.caps || caps {
+                                senses.push((s.class, s.val));
+                                if let (Class::Unit, Val::Unit(_, true)) = (s.class, s.val) {
+                                    senses.push((Class::Units, s.val));
+                                }
+                                if s.class == Class::Num {
+                                    tok.number_word = true;
+                                }
+                                if s.class == Class::Ord {
+                                    if let Val::Int(n) = s.val {
+                                        if (1..=31).contains(&n) {
+                                            senses.push((Class::Day, s.val));
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                        tok.tense = e.tense;
+                        if e.abbr {
+                            if let Some(n) = raws.get(i) {
+                                if !n.gap && &text[n.start..n.end] == "." {
+                                    tok.end = n.end;
+                                    i += 1;
+                                }
+                            }
+                        }
+                    }
+                    None => {
+                        tok.name_like = caps;
+                        if !caps {
+                            tok.tense = tense_by_suffix(g, &buf);
+                        }
+                    }
+                }
+            }
+            Kind::Punct => {
+                let p = &text[r.start..r.end];
+                fold(p, &mut buf);
+                tok.word = g.ids.get(buf.as_str()).copied().unwrap_or(NONE);
+                if matches!(p, "." | "!" | "?") && raws.get(i).is_none_or(|n| n.gap) {
+                    tok.sentence = sentence;
+                    sentence += 1;
+                    tok.senses = (s0, senses.len() as u32);
+                    toks.push(tok);
+                    continue;
+                }
+            }
+        }
+        tok.senses = (s0, senses.len() as u32);
+        toks.push(tok);
+    }
+    merge_number_words(&mut toks, &mut senses, text, g);
+    Tokens { toks, senses }
+}
+
+/// A suffix, or two in a row, that a number can carry ("th", "లో", "లలో").
+fn suffix_chain(g: &Grammar, w: &str) -> Option<SuffixKind> {
+    let mut meaning = None;
+    let mut rest = w;
+    for _ in 0..2 {
+        if rest.is_empty() {
+            break;
+        }
+        let (suf, kind) = g.suffixes.iter().find(|(s, _)| rest.starts_with(s.as_str()))?;
+        rest = &rest[suf.len()..];
+        if *kind != SuffixKind::Case || meaning.is_none() {
+            meaning = Some(*kind);
+        }
+    }
+    if rest.is_empty() {
+        meaning
+    } else {
+        None
+    }
+}
+
+fn number_senses(v: i64, digits: u8, suffix: Option<SuffixKind>, out: &mut Vec<(Class, Val)>) {
+    match suffix {
+        Some(SuffixKind::Ordinal) => {
+            out.push((Class::Ord, Val::Int(v)));
+            if (1..=31).contains(&v) && digits <= 2 {
+                out.push((Class::Day, Val::Int(v)));
+            }
+        }
+        Some(SuffixKind::Plural) if v % 10 == 0 && (digits == 4 || digits == 2) => {
+            let decade = if digits == 2 { 1900 + v } else { v };
+            out.push((Class::Decade, Val::Int(decade)));
+        }
+        Some(SuffixKind::Plural) => out.push((Class::Num, Val::Int(v))),
+        _ => {
+            out.push((Class::Num, Val::Int(v)));
+            if (1..=31).contains(&v) && digits <= 2 {
+                out.push((Class::Day, Val::Int(v)));
+            }
+            if digits == 4 && (1000..=2199).contains(&v) {
+                out.push((Class::Year, Val::Int(v)));
+            }
+            if v <= 24 && digits <= 2 {
+                out.push((Class::Hour, Val::Int(v)));
+            }
+            if v <= 59 && digits == 2 {
+                out.push((Class::Min, Val::Int(v)));
+            }
+        }
+    }
+}
+
+fn tense_by_suffix(g: &Grammar, w: &str) -> Tense {
+    for (suf, t) in &g.tense_suffixes {
+        if w.len() >= suf.len() + 3 && w.ends_with(suf.as_str()) {
+            return *t;
+        }
+    }
+    Tense::Unknown
+}
+
+fn num_of(senses: &[(Class, Val)], t: &Tok, class: Class) -> Option<i64> {
+    senses[t.senses.0 as usize..t.senses.1 as usize].iter().find_map(|(c, v)| match (c, v) {
+        (c, Val::Int(n)) if *c == class => Some(*n),
+        _ => None,
+    })
+}
+
+/// "twenty-five", "one hundred", "nineteen ninety-six" become one number.
+fn merge_number_words(toks: &mut Vec<Tok>, senses: &mut Vec<(Class, Val)>, text: &str, g: &Grammar) {
+    if !toks.iter().any(|t| t.number_word) {
+        return;
+    }
+    let and = g.ids.get("and").copied().unwrap_or(NONE);
+    let mut out: Vec<Tok> = Vec::with_capacity(toks.len());
+    let mut i = 0;
+    while i < toks.len() {
+        let mut t = toks[i].clone();
+        i += 1;
+        if !t.number_word {
+            out.push(t);
+            continue;
+        }
+        let Some(mut v) = num_of(senses, &t, Class::Num) else {
+            out.push(t);
+            continue;
+        };
+        let mut merged = false;
+        let mut year_reading = false;
+        loop {
+            // The next word, across a glued hyphen or an "and" after hundreds.
+            let mut k = i;
+            if k + 1 < toks.len() && !toks[k].gap && &text[toks[k].start..toks[k].end] == "-" && !toks[k + 1].gap {
+                k += 1;
+            } else if k + 1 < toks.len() && toks[k].word == and && v % 100 == 0 && v > 0 {
+                k += 1;
+            }
+            let Some(n) = toks.get(k) else { break };
+            if n.kind != Kind::Word {
+                break;
+            }
+            if let Some(m) = num_of(senses, n, Class::Multiplier) {
+                if v == 0 || v >= m {
+                    break;
+                }
+                v *= m;
+            } else if n.number_word {
+                let Some(w) = num_of(senses, n, Class::Num) else { break };
+                if v >= 20 && v < 100 && v % 10 == 0 && (1..10).contains(&w) {
+                    v += w;
+                } else if v >= 100 && v % 100 == 0 && (1..100).contains(&w) {
+                    v += w;
+                } else if (10..100).contains(&v) && v % 10 != 0 || (11..20).contains(&v) {
+                    if (10..100).contains(&w) && !year_reading {
+                        v = v * 100 + w;
+                        year_reading = true;
+                    } else {
+                        break;
+                    }
+                } else if year_reading && v % 10 == 0 && (1..10).contains(&w) {
+                    v += w;
+                } else {
+                    break;
+                }
+            } else {
+                break;
+            }
+            t.end = n.end;
+            merged = true;
+            i = k + 1;
+        }
+        if merged {
+            let s0 = senses.len() as u32;
+            senses.push((Class::Num, Val::Int(v)));
+            if (1000..=2199).contains(&v) {
+                senses.push((Class::Year, Val::Int(v)));
+            }
+            t.senses = (s0, senses.len() as u32);
+            t.word = NONE;
+            t.stem = NONE;
+        }
+        out.push(t);
+    }
+    *toks = out;
+}
+
+/// Index key of a token or a pattern element.
+fn word_key(id: u32) -> u64 {
+    id as u64
+}
+fn class_key(c: Class) -> u64 {
+    (1u64 << 40) | c as u64
+}
+
+/// The rules and their index by first element.
+pub struct Engine {
+    pub grammar: Grammar,
+    index: HashMap<u64, Vec<u16>>,
+}
+
+struct Best {
+    end: usize,
+    path: Vec<(u16, u32)>,
+}
+
+impl Engine {
+    pub fn new(grammar: Grammar) -> Engine {
+        let mut index: HashMap<u64, Vec<u16>> = HashMap::new();
+        for (ri, rule) in grammar.rules.iter().enumerate() {
+            for e in &rule.elems {
+                match &e.matcher {
+                    Matcher::Words(ids) => ids.iter().for_each(|&id| index.entry(word_key(id)).or_default().push(ri as u16)),
+                    Matcher::Class(c, _) => index.entry(class_key(*c)).or_default().push(ri as u16),
+                }
+                if !e.optional {
+                    break;
+                }
+            }
+        }
+        for v in index.values_mut() {
+            v.sort_unstable();
+            v.dedup();
+        }
+        Engine { grammar, index }
+    }
+
+    /// All expressions in `text`, in order, not overlapping.
+    pub fn extract(&self, text: &str) -> Vec<Extraction> {
+        let tokens = classify(&self.grammar, text);
+        self.extract_tokens(text, &tokens)
+    }
+
+    pub fn extract_tokens(&self, text: &str, tokens: &Tokens) -> Vec<Extraction> {
+        let toks = &tokens.toks;
+        let mut out = Vec::new();
+        let mut cands: Vec<u16> = Vec::new();
+        let mut path: Vec<(u16, u32)> = Vec::new();
+        let mut floor = 0usize; // first token not yet used by a match
+        let mut i = 0;
+        while i < toks.len() {
+            let t = &toks[i];
+            cands.clear();
+            for key in [t.word, t.stem].into_iter().filter(|&w| w != NONE).map(word_key).chain(tokens.senses(t).iter().map(|(c, _)| class_key(*c))) {
+                if let Some(rs) = self.index.get(&key) {
+                    cands.extend_from_slice(rs);
+                }
+            }
+            if cands.is_empty() {
+                i += 1;
+                continue;
+            }
+            cands.sort_unstable();
+            cands.dedup();
+            let mut best: Option<(u16, Best)> = None;
+            for &ri in &cands {
+                let rule = &self.grammar.rules[ri as usize];
+                let mut b: Option<Best> = None;
+                path.clear();
+                self.walk(tokens, rule, 0, i, &mut path, &mut b);
+                if let Some(b) = b {
+                    if best.as_ref().is_none_or(|(_, bb)| b.end > bb.end) && self.acceptable(text, tokens, rule, i, b.end) {
+                        best = Some((ri, b));
+                    }
+                }
+            }
+            match best {
+                Some((ri, b)) => {
+                    let rule = &self.grammar.rules[ri as usize];
+                    self.emit(text, tokens, rule, &b, floor, &mut out);
+                    floor = b.end;
+                    i = b.end;
+                    // A postposition absorbed by emit moves the floor on.
+                    if let Some(last) = out.last() {
+                        while i < toks.len() && toks[i].start < last.end {
+                            i += 1;
+                        }
+                        floor = i;
+                    }
+                }
+                None => i += 1,
+            }
+        }
+        out
+    }
+
+    fn walk(&self, tokens: &Tokens, rule: &Rule, ei: usize, ti: usize, path: &mut Vec<(u16, u32)>, best: &mut Option<Best>) {
+        if ei == rule.elems.len() {
+            if path.is_empty() {
+                return;
+            }
+            if best.as_ref().is_none_or(|b| ti > b.end) {
+                *best = Some(Best { end: ti, path: path.clone() });
+            }
+            return;
+        }
+        let e = &rule.elems[ei];
+        if let Some(t) = tokens.toks.get(ti) {
+            if (!e.glued || !t.gap) && !(!path.is_empty() && t.sentence != tokens.toks[ti - 1].sentence) && elem_val(tokens, e, t).is_some() {
+                path.push((ei as u16, ti as u32));
+                self.walk(tokens, rule, ei + 1, ti + 1, path, best);
+                path.pop();
+            }
+        }
+        if e.optional {
+            self.walk(tokens, rule, ei + 1, ti, path, best);
+        }
+    }
+
+    /// Context guards: numbers that belong to money, percentages, phone
+    /// numbers or product names are not dates.
+    fn acceptable(&self, text: &str, tokens: &Tokens, rule: &Rule, first: usize, end: usize) -> bool {
+        let toks = &tokens.toks;
+        let (a, z) = (&toks[first], &toks[end - 1]);
+        if a.kind == Kind::Num && !a.gap {
+            if let Some(c) = text[..a.start].chars().next_back() {
+                if matches!(c, '$' | '€' | '£' | '¥' | '₹' | '#' | '+' | '/' | '-' | '.' | ':') || c.is_alphanumeric() {
+                    return false;
+                }
+            }
+        }
+        if z.kind == Kind::Num {
+            let after = &text[z.end..];
+            let mut cs = after.chars();
+            match (cs.next(), cs.next()) {
+                (Some('%'), _) => return false,
+                (Some(c), _) if c.is_alphanumeric() => return false,
+                (Some('-' | '/' | ':' | '.'), Some(d)) if d.is_ascii_digit() => return false,
+                _ => {}
+            }
+        }
+        if rule.not_before_name && end < toks.len() && toks[end].name_like && toks[end].sentence == z.sentence {
+            return false;
+        }
+        if rule.not_after_name && first > 0 {
+            let p = &toks[first - 1];
+            if p.name_like && first >= 2 && toks[first - 2].sentence == p.sentence {
+                return false;
+            }
+            if matches!(&text[p.start..p.end], "$" | "€" | "£" | "#" | "No" | "no") {
+                return false;
+            }
+        }
+        true
+    }
+
+    fn emit(&self, text: &str, tokens: &Tokens, rule: &Rule, b: &Best, floor: usize, out: &mut Vec<Extraction>) {
+        let toks = &tokens.toks;
+        let mut parts: Vec<(Said, usize, usize)> = Vec::with_capacity(2);
+        let mut said = Said::default();
+        let (mut first, mut last) = (usize::MAX, 0usize);
+        for &(ei, ti) in &b.path {
+            let e = &rule.elems[ei as usize];
+            let t = &toks[ti as usize];
+            if e.separator {
+                if first != usize::MAX {
+                    parts.push((said.clone(), first, last));
+                }
+                first = usize::MAX;
+                continue;
+            }
+            if first == usize::MAX {
+                first = ti as usize;
+            }
+            last = ti as usize;
+            if let Some(v) = elem_val(tokens, e, t) {
+                apply(&mut said, e.field, v);
+            }
+        }
+        if first != usize::MAX {
+            parts.push((said, first, last));
+        }
+        if parts.len() == 2 {
+            let (y, m) = (parts[1].0.year, parts[1].0.month);
+            let p0 = &mut parts[0].0;
+            if p0.year.is_none() && p0.decade.is_none() {
+                p0.year = y;
+            }
+            if p0.month.is_none() && p0.day.is_some() {
+                p0.month = m;
+            }
+        }
+        let n = parts.len();
+        for (k, (mut said, f, l)) in parts.into_iter().enumerate() {
+            for (field, v) in &rule.actions {
+                apply(&mut said, *field, *v);
+            }
+            let mut start = toks[f].start;
+            let mut end = toks[l].end;
+            if k == 0 {
+                // Pre-modifiers: "early", "about", "at least", "mid-".
+                let mut s = f;
+                if s >= 1 + floor && !toks[s].gap && &text[toks[s - 1].start..toks[s - 1].end] == "-" && s >= 2 + floor && !toks[s - 1].gap {
+                    s -= 1;
+                }
+                let mut taken = false;
+                if s > floor {
+                    if let Some(Val::Mod(m)) = tokens.senses(&toks[s - 1]).iter().find(|(c, _)| *c == Class::Premod).map(|(_, v)| *v) {
+                        said.modifier = Some(m);
+                        start = toks[s - 1].start;
+                        taken = true;
+                    }
+                }
+                if !taken {
+                    for (ids, m) in &self.grammar.premod_phrases {
+                        if s >= floor + ids.len() && ids.iter().enumerate().all(|(j, id)| toks[s - ids.len() + j].word == *id) {
+                            said.modifier = Some(*m);
+                            start = toks[s - ids.len()].start;
+                            break;
+                        }
+                    }
+                }
+            }
+            if k + 1 == n {
+                // Postpositions after a space: "2023 లో", "ఫిబ్రవరి 12 న".
+                let mut j = l + 1;
+                while j < toks.len() && j <= l + 2 && tokens.senses(&toks[j]).iter().any(|(c, _)| *c == Class::Postposition) {
+                    end = toks[j].end;
+                    j += 1;
+                }
+            }
+            let implied = Implied { tense: tense_near(tokens, f, l) };
+            out.push(Extraction { start, end, kind: rule.kind, rule: rule.id.clone(), said, implied });
+        }
+    }
+}
+
+/// The value a token offers to an element, if it matches it.
+fn elem_val(tokens: &Tokens, e: &Elem, t: &Tok) -> Option<Val> {
+    match &e.matcher {
+        Matcher::Words(ids) => {
+            if ids.iter().any(|&id| id == t.word || id == t.stem) {
+                Some(Val::Flag)
+            } else {
+                None
+            }
+        }
+        Matcher::Class(c, constraint) => tokens.senses(t).iter().find_map(|(tc, v)| {
+            if tc != c {
+                return None;
+            }
+            let ok = match (constraint, v) {
+                (None, _) => true,
+                (Some(Val::Unit(u, _)), Val::Unit(w, _)) => u == w,
+                (Some(x), v) => x == v,
+            };
+            (ok && valid(e.field, *v)).then_some(*v)
+        }),
+    }
+}
+
+fn valid(field: Field, v: Val) -> bool {
+    let Val::Int(n) = v else { return true };
+    match field {
+        Field::Month => (1..=12).contains(&n),
+        Field::Day => (1..=31).contains(&n),
+        Field::Weekday => (1..=7).contains(&n),
+        Field::Quarter => (1..=4).contains(&n),
+        Field::Half => (1..=2).contains(&n),
+        Field::Hour => (0..=24).contains(&n),
+        Field::Minute => (0..=59).contains(&n),
+        Field::Year => (10..=2999).contains(&n),
+        Field::Century => (1..=30).contains(&n),
+        Field::Amount => n >= 0,
+        _ => true,
+    }
+}
+
+/// Writes a slot's value into the typed record.
+pub fn apply(s: &mut Said, field: Field, v: Val) {
+    let int = match v {
+        Val::Int(n) => Some(n),
+        _ => None,
+    };
+    match (field, v) {
+        (Field::Year, Val::Int(n)) => {
+            s.year = Some(n as i32);
+            s.two_digit_year = n < 100;
+        }
+        (Field::Month, _) => s.month = int.map(|n| n as u8),
+        (Field::Day, _) => s.day = int.map(|n| n as u8),
+        (Field::Weekday, _) => s.weekday = int.map(|n| n as u8),
+        (Field::Quarter, _) => s.quarter = int.map(|n| n as u8),
+        (Field::Half, _) => s.half = int.map(|n| n as u8),
+        (Field::Decade, _) => s.decade = int.map(|n| n as i32),
+        (Field::Century, _) => s.century = int.map(|n| n as i32),
+        (Field::Hour, Val::Clock(h, m)) | (Field::Clock, Val::Clock(h, m)) => {
+            s.hour = Some(h);
+            s.minute = Some(m);
+        }
+        (Field::Hour, _) => s.hour = int.map(|n| n as u8),
+        (Field::Minute, _) => s.minute = int.map(|n| n as u8),
+        (Field::Pm, Val::Pm(p)) => s.pm = Some(p),
+        (Field::Season, Val::Season(x)) => s.season = Some(x),
+        (Field::Part, Val::Part(p)) => s.part = Some(p),
+        (Field::Amount, Val::Int(n)) => s.amount = Some(Amount::Count(n)),
+        (Field::Amount, Val::Flag) => s.amount = Some(Amount::Vague),
+        (Field::Unit, Val::Unit(u, plural)) => {
+            s.unit = Some(u);
+            s.plural = plural;
+        }
+        (Field::Rel, _) => s.rel = int.map(|n| n as i32),
+        (Field::Dir, _) => s.dir = int.map(|n| n as i32),
+        (Field::DayRel, _) => s.dayrel = int.map(|n| n as i32),
+        (Field::Ref, Val::Ref(r)) => s.reference = Some(r),
+        (Field::Mod, Val::Mod(m)) => s.modifier = Some(m),
+        (Field::Set, _) => s.set = true,
+        (Field::That, _) => s.that = true,
+        (Field::Ordinal, _) => s.ordinal = int,
+        _ => {}
+    }
+}
+
+/// The nearest tense cue in the sentence, looking up to 12 tokens each way.
+fn tense_near(tokens: &Tokens, first: usize, last: usize) -> Tense {
+    let toks = &tokens.toks;
+    let sent = toks[first].sentence;
+    for d in 1..=12usize {
+        if d <= first {
+            let t = &toks[first - d];
+            if t.sentence == sent && t.tense != Tense::Unknown {
+                return t.tense;
+            }
+        }
+        if let Some(t) = toks.get(last + d) {
+            if t.sentence == sent && t.tense != Tense::Unknown {
+                return t.tense;
+            }
+        }
+    }
+    Tense::Unknown
+}

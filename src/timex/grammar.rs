@@ -1,0 +1,643 @@
+//! The language data of the recogniser: word lists and token patterns, read
+//! from small text files compiled into the binary (`data/*.txt`). A grammar
+//! is the common layer plus one language's file; the engine is the same for
+//! every language.
+//!
+//! The format, one statement a line (`#` starts a comment):
+//!
+//! ```text
+//! month 3: ^March, mar.          # a word list: class, value, words
+//! rule month-day DATE: MONTH DAY # a pattern of typed slots and literals
+//!   e.g. March 11 => DATE 2025-03-11
+//! ```
+//!
+//! Words: lower case; `^` = must be written with a capital (May, not may);
+//! a final `.` = an abbreviation that takes a following full stop along.
+//! Several words make a phrase (only for `premod`).
+//!
+//! Pattern elements: `CLASS` (a typed slot: MONTH, DAY, YEAR, NUM ...),
+//! `CLASS:field` (the slot's value goes to another field: `ORD:quarter`),
+//! `CLASS=value` (only that value: `UNIT=Q`), a literal word or punctuation
+//! (`the`, `,`), alternatives `to|through`, `?` after an element for
+//! optional, `~` between elements for "no space between" (`YEAR~-~NUM`), and
+//! `{to|-}` for a range connective: the rule then yields two expressions, the
+//! second inheriting what the first said. After `=>`, fixed actions that set
+//! fields (`rel=-1, unit=Q`).
+//!
+//! Every rule carries at least one example (`e.g.` lines under it) with the
+//! type and value expected against the reference date 2025-03-11; square
+//! brackets mark the expected span when the example has context around it.
+//! A unit test runs all examples through the engine.
+
+use std::collections::HashMap;
+
+use super::said::{Modifier, PartOfDay, RefKind, Season, Tense, TimexType, Unit};
+use crate::error::Error;
+
+pub const COMMON: &str = include_str!("data/common.txt");
+
+/// The per-language files compiled in.
+pub fn language_data(lang: &str) -> Option<&'static str> {
+    match lang {
+        "en" => Some(include_str!("data/en.txt")),
+        "te" => Some(include_str!("data/te.txt")),
+        _ => None,
+    }
+}
+
+/// Token classes: the word-list classes, and those the engine derives from
+/// digits (DAY, YEAR, HOUR, MIN, DECADE).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Class {
+    Month,
+    Weekday,
+    Num,
+    Ord,
+    Day,
+    Year,
+    Hour,
+    Min,
+    Decade,
+    Unit,
+    /// Plural units only ("years", not "year").
+    Units,
+    Season,
+    Part,
+    Rel,
+    DayRel,
+    Ref,
+    Mod,
+    Dir,
+    Set,
+    Vague,
+    AmPm,
+    Tz,
+    That,
+    Clock,
+    Multiplier,
+    Premod,
+    Postposition,
+}
+
+impl Class {
+    pub fn parse(s: &str) -> Option<Class> {
+        use Class::*;
+        Some(match s {
+            "MONTH" => Month,
+            "WEEKDAY" => Weekday,
+            "NUM" => Num,
+            "ORD" => Ord,
+            "DAY" => Day,
+            "YEAR" => Year,
+            "HOUR" => Hour,
+            "MIN" => Min,
+            "DECADE" => Decade,
+            "UNIT" => Unit,
+            "UNITS" => Units,
+            "SEASON" => Season,
+            "PART" => Part,
+            "REL" => Rel,
+            "DAYREL" => DayRel,
+            "REF" => Ref,
+            "MOD" => Mod,
+            "DIR" => Dir,
+            "SET" => Set,
+            "VAGUE" => Vague,
+            "AMPM" => AmPm,
+            "TZ" => Tz,
+            "THAT" => That,
+            "CLOCK" => Clock,
+            "MULTIPLIER" => Multiplier,
+            "PREMOD" => Premod,
+            "POSTPOSITION" => Postposition,
+            _ => return None,
+        })
+    }
+
+    /// The field a slot of this class fills unless the rule says otherwise.
+    pub fn default_field(self) -> Field {
+        use Class::*;
+        match self {
+            Month => Field::Month,
+            Weekday => Field::Weekday,
+            Num => Field::Amount,
+            Ord => Field::Ordinal,
+            Day => Field::Day,
+            Year => Field::Year,
+            Hour => Field::Hour,
+            Min => Field::Minute,
+            Decade => Field::Decade,
+            Unit | Units => Field::Unit,
+            Season => Field::Season,
+            Part => Field::Part,
+            Rel => Field::Rel,
+            DayRel => Field::DayRel,
+            Ref => Field::Ref,
+            Mod | Premod => Field::Mod,
+            Dir => Field::Dir,
+            Set => Field::Set,
+            Vague => Field::Amount,
+            AmPm => Field::Pm,
+            That => Field::That,
+            Clock => Field::Clock,
+            Tz | Multiplier | Postposition => Field::None,
+        }
+    }
+}
+
+/// A typed value carried by a token of some class.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Val {
+    Int(i64),
+    Unit(Unit, bool),
+    Season(Season),
+    Part(PartOfDay),
+    Ref(RefKind),
+    Mod(Modifier),
+    Pm(bool),
+    Clock(u8, u8),
+    Flag,
+}
+
+/// The fields of [`super::said::Said`] a slot or an action can fill.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    Year,
+    Month,
+    Day,
+    Weekday,
+    Season,
+    Quarter,
+    Half,
+    Decade,
+    Century,
+    Hour,
+    Minute,
+    Pm,
+    Clock,
+    Part,
+    Amount,
+    Unit,
+    Rel,
+    Dir,
+    DayRel,
+    Ref,
+    Mod,
+    Set,
+    That,
+    Ordinal,
+    None,
+}
+
+impl Field {
+    pub fn parse(s: &str) -> Option<Field> {
+        use Field::*;
+        Some(match s {
+            "year" => Year,
+            "month" => Month,
+            "day" => Day,
+            "weekday" => Weekday,
+            "season" => Season,
+            "quarter" => Quarter,
+            "half" => Half,
+            "decade" => Decade,
+            "century" => Century,
+            "hour" => Hour,
+            "minute" => Minute,
+            "pm" => Pm,
+            "part" => Part,
+            "amount" => Amount,
+            "unit" => Unit,
+            "rel" => Rel,
+            "dir" => Dir,
+            "dayrel" => DayRel,
+            "ref" => Ref,
+            "mod" => Mod,
+            "set" => Set,
+            "that" => That,
+            "ordinal" => Ordinal,
+            "none" => None,
+            _ => return Option::None,
+        })
+    }
+}
+
+/// What a suffix attached to a number or word does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SuffixKind {
+    /// "11th", "20వ": the number is an ordinal.
+    Ordinal,
+    /// "1990s", "1980ల": a decade when the number ends in 0.
+    Plural,
+    /// "2015లో", "జనవరిలో": a case ending; part of the token, no meaning here.
+    Case,
+}
+
+/// A class value that a word carries; `caps` = only when capitalised.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sense {
+    pub class: Class,
+    pub val: Val,
+    pub caps: bool,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct WordEntry {
+    pub senses: Vec<Sense>,
+    /// Takes a following "." along ("Feb.").
+    pub abbr: bool,
+    pub tense: Tense,
+}
+
+#[derive(Clone, Debug)]
+pub enum Matcher {
+    /// One of these word ids (literals, punctuation).
+    Words(Vec<u32>),
+    Class(Class, Option<Val>),
+}
+
+#[derive(Clone, Debug)]
+pub struct Elem {
+    pub matcher: Matcher,
+    pub optional: bool,
+    /// Must follow the previous element with no space between.
+    pub glued: bool,
+    pub field: Field,
+    /// A range connective: ends the first expression, starts the second.
+    pub separator: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Example {
+    /// The whole input, brackets removed.
+    pub text: String,
+    /// Byte range of the expected span(s) in `text`.
+    pub span: (usize, usize),
+    /// Expected (type, value) of each expression, in order.
+    pub expect: Vec<(TimexType, String)>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Rule {
+    pub id: String,
+    pub kind: TimexType,
+    pub elems: Vec<Elem>,
+    pub actions: Vec<(Field, Val)>,
+    pub examples: Vec<Example>,
+    /// Refuse the match after a capitalised word that is not in the word
+    /// lists ("Pay ABC 2000", "Windows 2000").
+    pub not_after_name: bool,
+    /// Refuse the match before a capitalised unknown word ("Jan Kavan").
+    pub not_before_name: bool,
+    /// The line in the data file, for messages.
+    pub line: usize,
+}
+
+/// A language's grammar: its lexicon and rules over the common layer.
+#[derive(Clone, Debug)]
+pub struct Grammar {
+    pub lang: String,
+    pub ids: HashMap<String, u32>,
+    pub entries: Vec<WordEntry>,
+    pub rules: Vec<Rule>,
+    /// Attached suffixes, longest first.
+    pub suffixes: Vec<(String, SuffixKind)>,
+    /// Multi-word pre-modifiers ("at least"), as word-id sequences.
+    pub premod_phrases: Vec<(Vec<u32>, Modifier)>,
+    /// Verb endings that signal a tense, longest first.
+    pub tense_suffixes: Vec<(String, Tense)>,
+}
+
+fn bad(name: &str, line: usize, msg: impl std::fmt::Display) -> Error {
+    Error::BadLanguageData(format!("{name}:{line}: {msg}"))
+}
+
+/// Lower-cases a word the way the tokeniser does (curly apostrophe folded).
+pub fn fold(word: &str, out: &mut String) {
+    out.clear();
+    if word.is_ascii() {
+        out.push_str(word);
+        out.make_ascii_lowercase();
+    } else {
+        for c in word.chars() {
+            match c {
+                '\u{2019}' => out.push('\''),
+                c => out.extend(c.to_lowercase()),
+            }
+        }
+    }
+}
+
+impl Grammar {
+    /// The common layer plus `lang`'s file.
+    pub fn load(lang: &str) -> Result<Grammar, Error> {
+        let data = language_data(lang).ok_or_else(|| Error::UnknownLanguage(lang.to_string()))?;
+        Grammar::from_sources(lang, &[("common.txt", COMMON), (&format!("{lang}.txt"), data)])
+    }
+
+    pub fn from_sources(lang: &str, sources: &[(&str, &str)]) -> Result<Grammar, Error> {
+        let mut g = Grammar {
+            lang: lang.to_string(),
+            ids: HashMap::new(),
+            entries: Vec::new(),
+            rules: Vec::new(),
+            suffixes: Vec::new(),
+            premod_phrases: Vec::new(),
+            tense_suffixes: Vec::new(),
+        };
+        for (name, text) in sources {
+            g.parse(name, text)?;
+        }
+        g.suffixes.sort_by_key(|(s, _)| std::cmp::Reverse(s.len()));
+        g.tense_suffixes.sort_by_key(|(s, _)| std::cmp::Reverse(s.len()));
+        Ok(g)
+    }
+
+    pub fn id(&mut self, word: &str) -> u32 {
+        if let Some(&id) = self.ids.get(word) {
+            return id;
+        }
+        let id = self.entries.len() as u32;
+        self.ids.insert(word.to_string(), id);
+        self.entries.push(WordEntry::default());
+        id
+    }
+
+    fn parse(&mut self, name: &str, text: &str) -> Result<(), Error> {
+        let mut fold_buf = String::new();
+        for (n, raw) in text.lines().enumerate() {
+            let line_no = n + 1;
+            let line = match raw.find(" #") {
+                Some(i) => &raw[..i],
+                None if raw.trim_start().starts_with('#') => "",
+                None => raw,
+            };
+            let trimmed = line.trim();
+            if trimmed.is_empty() {
+                continue;
+            }
+            if let Some(ex) = trimmed.strip_prefix("e.g. ") {
+                let rule = self.rules.last_mut().ok_or_else(|| bad(name, line_no, "an example before any rule"))?;
+                let example = parse_example(ex).map_err(|m| bad(name, line_no, m))?;
+                rule.examples.push(example);
+                continue;
+            }
+            let (head, body) = trimmed.split_once(": ").or_else(|| trimmed.strip_suffix(':').map(|h| (h, ""))).ok_or_else(|| bad(name, line_no, "expected `class value: words` or `rule id TYPE: pattern`"))?;
+            let head: Vec<&str> = head.split_whitespace().collect();
+            if head.first() == Some(&"rule") {
+                if let Some(prev) = self.rules.last() {
+                    if prev.examples.is_empty() {
+                        return Err(bad(name, prev.line, format!("rule {} has no example", prev.id)));
+                    }
+                }
+                let rule = self.parse_rule(&head, body, line_no).map_err(|m| bad(name, line_no, m))?;
+                self.rules.push(rule);
+                continue;
+            }
+            let class = head[0];
+            let value = head.get(1).copied().unwrap_or("");
+            for item in body.split(',') {
+                let item = item.trim();
+                if item.is_empty() {
+                    continue;
+                }
+                self.add_word(class, value, item, &mut fold_buf).map_err(|m| bad(name, line_no, m))?;
+            }
+        }
+        if let Some(prev) = self.rules.last() {
+            if prev.examples.is_empty() {
+                return Err(bad(name, prev.line, format!("rule {} has no example", prev.id)));
+            }
+        }
+        Ok(())
+    }
+
+    fn add_word(&mut self, class: &str, value: &str, item: &str, buf: &mut String) -> Result<(), String> {
+        let caps = item.starts_with('^');
+        let item = item.trim_start_matches('^');
+        let abbr = item.len() > 1 && item.ends_with('.') && !item.contains(' ');
+        let word = if abbr { &item[..item.len() - 1] } else { item };
+        fold(word, buf);
+        let word = buf.clone();
+        match class {
+            "suffix" => {
+                let kind = match value {
+                    "ordinal" => SuffixKind::Ordinal,
+                    "plural" => SuffixKind::Plural,
+                    "case" => SuffixKind::Case,
+                    v => return Err(format!("unknown suffix kind {v:?}")),
+                };
+                self.suffixes.push((word, kind));
+                return Ok(());
+            }
+            "tense-suffix" => {
+                self.tense_suffixes.push((word, parse_tense(value)?));
+                return Ok(());
+            }
+            "tense" => {
+                let t = parse_tense(value)?;
+                let id = self.id(&word);
+                self.entries[id as usize].tense = t;
+                return Ok(());
+            }
+            _ => {}
+        }
+        let (cls, val) = class_value(class, value)?;
+        if word.contains(' ') {
+            if cls != Class::Premod {
+                return Err(format!("{word:?}: only premod entries may be phrases"));
+            }
+            let ids: Vec<u32> = word.split(' ').map(|w| self.id(w)).collect();
+            let Val::Mod(m) = val else { unreachable!() };
+            self.premod_phrases.push((ids, m));
+            return Ok(());
+        }
+        let id = self.id(&word);
+        let e = &mut self.entries[id as usize];
+        e.abbr |= abbr;
+        e.senses.push(Sense { class: cls, val, caps });
+        Ok(())
+    }
+
+    fn parse_rule(&mut self, head: &[&str], body: &str, line: usize) -> Result<Rule, String> {
+        if head.len() != 3 {
+            return Err("expected `rule <id> <TYPE>: <pattern>`".into());
+        }
+        let kind = TimexType::parse(head[2]).ok_or_else(|| format!("unknown type {:?}", head[2]))?;
+        let (pattern, actions) = match body.split_once("=>") {
+            Some((p, a)) => (p, a),
+            None => (body, ""),
+        };
+        let mut elems = Vec::new();
+        let mut buf = String::new();
+        for word in pattern.split_whitespace() {
+            for (k, part) in word.split('~').enumerate() {
+                if part.is_empty() {
+                    // A literal "~" is not supported; "-~" etc. split fine.
+                    return Err(format!("empty element in {word:?}"));
+                }
+                let mut elem = self.parse_elem(part, &mut buf)?;
+                elem.glued = k > 0;
+                elems.push(elem);
+            }
+        }
+        if elems.is_empty() || elems.iter().all(|e| e.optional) {
+            return Err("a pattern needs a required element".into());
+        }
+        let mut acts = Vec::new();
+        let (mut not_after_name, mut not_before_name) = (false, false);
+        for a in actions.split(',').map(str::trim).filter(|a| !a.is_empty()) {
+            if a == "not-after-name" {
+                not_after_name = true;
+                continue;
+            }
+            if a == "not-before-name" {
+                not_before_name = true;
+                continue;
+            }
+            let (f, v) = a.split_once('=').unwrap_or((a, ""));
+            let field = Field::parse(f).ok_or_else(|| format!("unknown field {f:?}"))?;
+            acts.push((field, action_value(field, v)?));
+        }
+        Ok(Rule { id: head[1].to_string(), kind, elems, actions: acts, examples: Vec::new(), not_after_name, not_before_name, line })
+    }
+
+    fn parse_elem(&mut self, part: &str, buf: &mut String) -> Result<Elem, String> {
+        let (part, optional) = match part.strip_suffix('?') {
+            Some(p) if !p.is_empty() => (p, true),
+            _ => (part, false),
+        };
+        let (part, separator) = match part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+            Some(p) => (p, true),
+            None => (part, false),
+        };
+        let first = part.chars().next().unwrap_or(' ');
+        if first.is_ascii_uppercase() {
+            let (name, field, constraint) = if let Some((c, f)) = part.split_once(':') {
+                (c, Some(Field::parse(f).ok_or_else(|| format!("unknown field {f:?}"))?), None)
+            } else if let Some((c, v)) = part.split_once('=') {
+                (c, None, Some(v))
+            } else {
+                (part, None, None)
+            };
+            let class = Class::parse(name).ok_or_else(|| format!("unknown class {name:?}"))?;
+            let list = if class == Class::Units { "unit".to_string() } else { name.to_ascii_lowercase() };
+            let constraint = match constraint {
+                Some(v) => Some(class_value(&list, v)?.1),
+                None => None,
+            };
+            let constraint = match constraint {
+                // A unit constraint ignores number (year / years).
+                Some(Val::Unit(u, _)) => Some(Val::Unit(u, false)),
+                c => c,
+            };
+            Ok(Elem { matcher: Matcher::Class(class, constraint), optional, glued: false, field: field.unwrap_or(class.default_field()), separator })
+        } else {
+            let ids = part
+                .split('|')
+                .map(|w| {
+                    fold(w, buf);
+                    let w = buf.clone();
+                    self.id(&w)
+                })
+                .collect();
+            Ok(Elem { matcher: Matcher::Words(ids), optional, glued: false, field: Field::None, separator })
+        }
+    }
+}
+
+fn parse_tense(v: &str) -> Result<Tense, String> {
+    match v {
+        "past" => Ok(Tense::Past),
+        "future" => Ok(Tense::Future),
+        v => Err(format!("unknown tense {v:?}")),
+    }
+}
+
+fn int(v: &str) -> Result<i64, String> {
+    v.trim_start_matches('+').parse::<i64>().map_err(|_| format!("expected a number, got {v:?}"))
+}
+
+/// The class and typed value of a word-list line `class value:`.
+fn class_value(class: &str, value: &str) -> Result<(Class, Val), String> {
+    let need = |o: Option<Val>| o.ok_or_else(|| format!("bad value {value:?} for {class}"));
+    Ok(match class {
+        "month" | "weekday" | "number" | "ordinal" | "rel" | "dayrel" | "dir" | "multiplier" | "day" | "year" => {
+            let cls = match class {
+                "month" => Class::Month,
+                "weekday" => Class::Weekday,
+                "number" => Class::Num,
+                "ordinal" => Class::Ord,
+                "rel" => Class::Rel,
+                "dayrel" => Class::DayRel,
+                "dir" => Class::Dir,
+                "day" => Class::Day,
+                "year" => Class::Year,
+                _ => Class::Multiplier,
+            };
+            (cls, Val::Int(int(value)?))
+        }
+        "unit" => (Class::Unit, need(Unit::parse(value).map(|u| Val::Unit(u, false)))?),
+        "units" => (Class::Unit, need(Unit::parse(value).map(|u| Val::Unit(u, true)))?),
+        "season" => (Class::Season, need(Season::parse(value).map(Val::Season))?),
+        "part" => (Class::Part, need(PartOfDay::parse(value).map(Val::Part))?),
+        "ref" => (Class::Ref, need(RefKind::parse(value).map(Val::Ref))?),
+        "mod" => (Class::Mod, need(Modifier::parse(value).map(Val::Mod))?),
+        "premod" => (Class::Premod, need(Modifier::parse(value).map(Val::Mod))?),
+        "ampm" => (Class::AmPm, Val::Pm(match value {
+            "am" => false,
+            "pm" => true,
+            _ => return Err(format!("ampm is am or pm, not {value:?}")),
+        })),
+        "clock" => {
+            let (h, m) = value.split_once(':').ok_or("clock value is HH:MM")?;
+            (Class::Clock, Val::Clock(int(h)? as u8, int(m)? as u8))
+        }
+        "set" | "vague" | "tz" | "that" | "postposition" => {
+            let cls = match class {
+                "set" => Class::Set,
+                "vague" => Class::Vague,
+                "tz" => Class::Tz,
+                "that" => Class::That,
+                _ => Class::Postposition,
+            };
+            (cls, Val::Flag)
+        }
+        other => return Err(format!("unknown word class {other:?}")),
+    })
+}
+
+fn action_value(field: Field, v: &str) -> Result<Val, String> {
+    Ok(match field {
+        Field::Unit => Val::Unit(Unit::parse(v).ok_or_else(|| format!("unknown unit {v:?}"))?, false),
+        Field::Season => Val::Season(Season::parse(v).ok_or_else(|| format!("unknown season {v:?}"))?),
+        Field::Part => Val::Part(PartOfDay::parse(v).ok_or_else(|| format!("unknown part of day {v:?}"))?),
+        Field::Ref => Val::Ref(RefKind::parse(v).ok_or_else(|| format!("unknown reference {v:?}"))?),
+        Field::Mod => Val::Mod(Modifier::parse(v).ok_or_else(|| format!("unknown modifier {v:?}"))?),
+        Field::Set | Field::That => Val::Flag,
+        Field::Amount if v == "X" => Val::Flag,
+        _ => Val::Int(int(v)?),
+    })
+}
+
+/// `text with [span] => TYPE value; TYPE value`.
+fn parse_example(s: &str) -> Result<Example, String> {
+    let (input, expect) = s.split_once("=>").ok_or("an example needs `=> TYPE value`")?;
+    let input = input.trim();
+    let (text, span) = match (input.find('['), input.find(']')) {
+        (Some(a), Some(b)) if a < b => {
+            let text = format!("{}{}{}", &input[..a], &input[a + 1..b], &input[b + 1..]);
+            (text, (a, b - 1))
+        }
+        _ => (input.to_string(), (0, input.len())),
+    };
+    let mut exp = Vec::new();
+    for part in expect.split(';') {
+        let mut it = part.split_whitespace();
+        let t = it.next().ok_or("missing type")?;
+        let kind = TimexType::parse(t).ok_or_else(|| format!("unknown type {t:?}"))?;
+        let value = it.next().ok_or("missing value")?.to_string();
+        exp.push((kind, value));
+    }
+    Ok(Example { text, span, expect: exp })
+}

@@ -1,0 +1,379 @@
+//! Phase two, resolution: a typed [`Extraction`] plus the reference date
+//! (and the last date the text mentioned, for "that day") give the TIMEX3
+//! value. Nothing here looks at the text.
+//!
+//! Without a reference date, what the expression does not say stays unknown
+//! and is written X at the expression's own granularity: "March 11" is
+//! XXXX-03-11, "yesterday" XXXX-XX-XX, "last week" XXXX-WXX, "next year"
+//! XXXX. PRESENT_REF / PAST_REF / FUTURE_REF, durations and sets need no date.
+
+use super::said::{Amount, Extraction, RefKind, Said, Season, Tense, TimexType, Unit};
+use crate::date::Date;
+
+/// The most recent explicitly dated expression, for anaphora ("that year").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Anchor {
+    pub year: i32,
+    pub month: Option<u8>,
+    pub day: Option<u8>,
+}
+
+/// A resolved calendar point at some granularity; `None` parts print as X.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Point {
+    Day(Option<i32>, Option<u8>, Option<u8>),
+    Week(Option<i32>, Option<u8>),
+    Weekend(Option<i32>, Option<u8>),
+    Quarter(Option<i32>, u8),
+    Half(Option<i32>, u8),
+    Season(Option<i32>, Season),
+    Year(Option<i32>),
+    /// The first three digits of the years: 199 for the 1990s.
+    Decade(i32),
+    /// The first two digits: 19 for the 20th century.
+    Century(i32),
+    Ref(RefKind),
+    /// A month granularity with nothing known: XXXX-XX.
+    MonthUnknown,
+}
+
+fn y4(y: Option<i32>) -> String {
+    match y {
+        Some(y) if (0..=9999).contains(&y) => format!("{y:04}"),
+        _ => "XXXX".to_string(),
+    }
+}
+
+fn n2(n: Option<u8>) -> String {
+    match n {
+        Some(n) => format!("{n:02}"),
+        None => "XX".to_string(),
+    }
+}
+
+impl Point {
+    pub fn render(self) -> String {
+        match self {
+            Point::Day(y, None, None) => format!("{}-XX-XX", y4(y)),
+            Point::Day(y, m, None) => format!("{}-{}", y4(y), n2(m)),
+            Point::Day(y, m, d) => format!("{}-{}-{}", y4(y), n2(m), n2(d)),
+            Point::Week(y, w) => format!("{}-W{}", y4(y), n2(w)),
+            Point::Weekend(y, w) => format!("{}-W{}-WE", y4(y), n2(w)),
+            Point::Quarter(y, q) => format!("{}-Q{q}", y4(y)),
+            Point::Half(y, h) => format!("{}-H{h}", y4(y)),
+            Point::Season(y, s) => format!("{}-{}", y4(y), s.code()),
+            Point::Year(y) => y4(y),
+            Point::Decade(d) => format!("{d:03}"),
+            Point::Century(c) => format!("{c:02}"),
+            Point::Ref(r) => r.code().to_string(),
+            Point::MonthUnknown => "XXXX-XX".to_string(),
+        }
+    }
+}
+
+/// The TIMEX3 value of an extraction.
+pub fn value(x: &Extraction, dct: Option<Date>, anchor: Option<Anchor>) -> String {
+    let s = &x.said;
+    match x.kind {
+        TimexType::Duration => duration(s),
+        TimexType::Set => set(s),
+        TimexType::Time => time(s, x.implied.tense, dct, anchor),
+        TimexType::Date => date(s, x.implied.tense, dct, anchor).render(),
+    }
+}
+
+fn duration(s: &Said) -> String {
+    if let Some(r) = s.reference {
+        return r.code().to_string();
+    }
+    let Some(unit) = s.unit else { return "PXX".to_string() };
+    let amount = s.amount.unwrap_or(if s.plural { Amount::Vague } else { Amount::Count(1) });
+    duration_of(amount, unit)
+}
+
+fn duration_of(amount: Amount, unit: Unit) -> String {
+    let t = if unit.is_clock() { "T" } else { "" };
+    match (amount, unit) {
+        (Amount::Count(n), Unit::Half) => format!("P{}M", n * 6),
+        _ => format!("P{t}{amount}{}", unit.duration_code()),
+    }
+}
+
+fn set(s: &Said) -> String {
+    let part = s.part.map(|p| format!("T{}", p.code())).unwrap_or_default();
+    if let Some(w) = s.weekday {
+        return format!("XXXX-WXX-{w}{part}");
+    }
+    if let Some(m) = s.month {
+        return match s.day {
+            Some(d) => format!("XXXX-{m:02}-{d:02}"),
+            None => format!("XXXX-{m:02}"),
+        };
+    }
+    if let Some(u) = s.unit {
+        return duration_of(s.amount.unwrap_or(Amount::Count(1)), u);
+    }
+    if !part.is_empty() {
+        return format!("XXXX-XX-XX{part}");
+    }
+    "P1D".to_string()
+}
+
+fn time(s: &Said, tense: Tense, dct: Option<Date>, anchor: Option<Anchor>) -> String {
+    let has_date = s.year.is_some() || s.month.is_some() || s.weekday.is_some() || s.dayrel.is_some() || s.that || s.rel.is_some() && s.unit.is_some_and(|u| u >= Unit::Day);
+    let day = if has_date {
+        date(s, tense, dct, anchor)
+    } else {
+        match dct {
+            Some(d) => Point::Day(Some(d.year), Some(d.month), Some(d.day)),
+            None => Point::Day(None, None, None),
+        }
+    };
+    let day = match day {
+        Point::Day(y, Some(m), None) => format!("{}-{m:02}-XX", y4(y)),
+        other => other.render(),
+    };
+    if let Some(h) = s.hour {
+        let h = match s.pm {
+            Some(true) if h < 12 => h + 12,
+            Some(false) if h == 12 => 0,
+            _ => h,
+        };
+        return format!("{day}T{h:02}:{:02}", s.minute.unwrap_or(0));
+    }
+    match s.part {
+        Some(p) => format!("{day}T{}", p.code()),
+        None => day,
+    }
+}
+
+/// A date `n` units from `d`, at that unit's granularity.
+fn shifted(d: Date, n: i64, unit: Unit) -> Point {
+    let months = |k: i64| d.add_months(k as i32);
+    match unit {
+        Unit::Second | Unit::Minute | Unit::Hour => at(d, Unit::Day),
+        Unit::Day => at(d.add_days(n), Unit::Day),
+        Unit::Week | Unit::Weekend => at(d.add_days(7 * n), unit),
+        Unit::Month => at(months(n), unit),
+        Unit::Quarter => at(months(3 * n), unit),
+        Unit::Half => at(months(6 * n), unit),
+        Unit::Year => at(months(12 * n), unit),
+        Unit::Decade => at(months(120 * n), unit),
+        Unit::Century => at(months(1200 * n), unit),
+    }
+}
+
+/// The period of granularity `unit` that contains `d`.
+fn at(d: Date, unit: Unit) -> Point {
+    match unit {
+        Unit::Second | Unit::Minute | Unit::Hour | Unit::Day => Point::Day(Some(d.year), Some(d.month), Some(d.day)),
+        Unit::Week => {
+            let (y, w) = d.iso_week();
+            Point::Week(Some(y), Some(w))
+        }
+        Unit::Weekend => {
+            let (y, w) = d.iso_week();
+            Point::Weekend(Some(y), Some(w))
+        }
+        Unit::Month => Point::Day(Some(d.year), Some(d.month), None),
+        Unit::Quarter => Point::Quarter(Some(d.year), (d.month - 1) / 3 + 1),
+        Unit::Half => Point::Half(Some(d.year), (d.month - 1) / 6 + 1),
+        Unit::Year => Point::Year(Some(d.year)),
+        Unit::Decade => Point::Decade(d.year.div_euclid(10)),
+        Unit::Century => Point::Century(d.year.div_euclid(100)),
+    }
+}
+
+/// The unknown period of granularity `unit` (no reference date).
+fn unknown(unit: Unit) -> Point {
+    match unit {
+        Unit::Week => Point::Week(None, None),
+        Unit::Weekend => Point::Weekend(None, None),
+        Unit::Month => Point::MonthUnknown,
+        Unit::Year | Unit::Decade | Unit::Century | Unit::Quarter | Unit::Half => Point::Year(None),
+        _ => Point::Day(None, None, None),
+    }
+}
+
+fn expand_two_digit(y: i32, dct: Option<Date>) -> i32 {
+    let base = dct.map(|d| d.year).unwrap_or(2000);
+    let century = base - base.rem_euclid(100);
+    // The reading closest to the reference year, preferring the past.
+    [century - 100 + y, century + y].into_iter().filter(|c| *c <= base + 10).max().unwrap_or(century + y)
+}
+
+fn date(s: &Said, tense: Tense, dct: Option<Date>, anchor: Option<Anchor>) -> Point {
+    if let Some(r) = s.reference {
+        return Point::Ref(r);
+    }
+    if let Some(d) = s.decade {
+        return Point::Decade(d.div_euclid(10));
+    }
+    if let Some(c) = s.century {
+        return Point::Century(c - 1);
+    }
+    let year = s.year.map(|y| if s.two_digit_year { expand_two_digit(y, dct) } else { y });
+    if let Some(y) = year {
+        return calendar(s, Some(y));
+    }
+    if s.that {
+        let a = anchor;
+        return match (s.unit, s.season, s.month) {
+            (_, Some(se), _) => Point::Season(a.map(|a| a.year), se),
+            (_, _, Some(m)) => Point::Day(a.map(|a| a.year), Some(m), s.day),
+            (Some(Unit::Day), _, _) => match a {
+                Some(a) => Point::Day(Some(a.year), a.month, a.day),
+                None => Point::Day(None, None, None),
+            },
+            (Some(Unit::Month), _, _) => match a {
+                Some(a) if a.month.is_some() => Point::Day(Some(a.year), a.month, None),
+                _ => unknown(Unit::Month),
+            },
+            _ => Point::Year(a.map(|a| a.year)),
+        };
+    }
+    let Some(d) = dct else { return unresolved(s) };
+    if let Some(m) = s.month {
+        let y = match (s.unit, s.rel) {
+            (Some(Unit::Year), Some(r)) => d.year + r,
+            _ => pick_year(m, s.day, s.rel, tense, d),
+        };
+        return Point::Day(Some(y), Some(m), s.day);
+    }
+    if let Some(se) = s.season {
+        return Point::Season(Some(pick_season_year(se, s.rel, tense, d)), se);
+    }
+    if s.quarter.is_some() || s.half.is_some() {
+        let y = match (s.unit, s.rel) {
+            (Some(Unit::Year), Some(r)) => d.year + r,
+            _ => d.year,
+        };
+        return calendar(s, Some(y));
+    }
+    if let Some(w) = s.weekday {
+        return at(pick_weekday(w, s.rel, tense, d), Unit::Day);
+    }
+    if let Some(n) = s.dayrel {
+        return at(d.add_days(n as i64), Unit::Day);
+    }
+    if let (Some(dir), Some(unit)) = (s.dir, s.unit) {
+        return match s.amount.unwrap_or(Amount::Count(1)) {
+            Amount::Count(n) => shifted(d, dir as i64 * n, unit),
+            Amount::Vague if dir < 0 => Point::Ref(RefKind::Past),
+            Amount::Vague => Point::Ref(RefKind::Future),
+        };
+    }
+    if let Some(unit) = s.unit {
+        return shifted(d, s.rel.unwrap_or(0) as i64, unit);
+    }
+    at(d, Unit::Day)
+}
+
+/// Explicit year with whatever else was said.
+fn calendar(s: &Said, y: Option<i32>) -> Point {
+    if let Some(m) = s.month {
+        return Point::Day(y, Some(m), s.day);
+    }
+    if let Some(se) = s.season {
+        return Point::Season(y, se);
+    }
+    if let Some(q) = s.quarter {
+        return Point::Quarter(y, q);
+    }
+    if let Some(h) = s.half {
+        return Point::Half(y, h);
+    }
+    Point::Year(y)
+}
+
+/// What can be said without a reference date.
+fn unresolved(s: &Said) -> Point {
+    if s.month.is_some() || s.season.is_some() || s.quarter.is_some() || s.half.is_some() {
+        return calendar(s, None);
+    }
+    if let (Some(_), Some(Amount::Vague)) = (s.dir, s.amount) {
+        return Point::Ref(if s.dir < Some(0) { RefKind::Past } else { RefKind::Future });
+    }
+    match s.unit {
+        Some(u) => unknown(u),
+        None => Point::Day(None, None, None),
+    }
+}
+
+/// The year of a month (and day) said without one: "last March" is the one
+/// before the reference date, "next March" the one after; otherwise the
+/// sentence's tense decides, and without a cue the reference year.
+fn pick_year(m: u8, day: Option<u8>, rel: Option<i32>, tense: Tense, d: Date) -> i32 {
+    let key = (m, day.unwrap_or(0));
+    let now = (d.month, if day.is_some() { d.day } else { 0 });
+    match (rel, tense) {
+        (Some(r), _) if r < 0 => {
+            if key < now && m != d.month || key < now && day.is_some() {
+                d.year
+            } else {
+                d.year - 1
+            }
+        }
+        (Some(r), _) if r > 0 => {
+            if key > now && m != d.month || key > now && day.is_some() {
+                d.year
+            } else {
+                d.year + 1
+            }
+        }
+        (Some(_), _) => d.year,
+        (None, Tense::Past) if key > now => d.year - 1,
+        (None, Tense::Future) if key < now => d.year + 1,
+        _ => d.year,
+    }
+}
+
+fn season_index(d: Date) -> i32 {
+    // Seasons numbered consecutively: year*4 + (SP 0, SU 1, FA 2, WI 3);
+    // January and February belong to the winter that began in December.
+    let (y, i) = match d.month {
+        3..=5 => (d.year, 0),
+        6..=8 => (d.year, 1),
+        9..=11 => (d.year, 2),
+        12 => (d.year, 3),
+        _ => (d.year - 1, 3),
+    };
+    y * 4 + i
+}
+
+fn pick_season_year(se: Season, rel: Option<i32>, tense: Tense, d: Date) -> i32 {
+    let target = match se {
+        Season::Spring => 0,
+        Season::Summer => 1,
+        Season::Fall => 2,
+        Season::Winter => 3,
+    };
+    let cur = season_index(d);
+    let this = cur - cur.rem_euclid(4) + target;
+    let idx = match (rel, tense) {
+        (Some(r), _) if r < 0 => if this < cur { this } else { this - 4 },
+        (Some(r), _) if r > 0 => if this > cur { this } else { this + 4 },
+        (None, Tense::Past) if this > cur => this - 4,
+        (None, Tense::Future) if this < cur => this + 4,
+        _ => this,
+    };
+    idx.div_euclid(4)
+}
+
+/// The date of a weekday said without a date: "last Friday" strictly
+/// before the reference date, "next Friday" strictly after, "this Friday" in
+/// its week; otherwise by tense, and in news without a cue the past one
+/// (the reference day itself counts).
+fn pick_weekday(w: u8, rel: Option<i32>, tense: Tense, d: Date) -> Date {
+    let today = d.weekday().index() as i64 + 1;
+    let w = w as i64;
+    let back = (today - w).rem_euclid(7);
+    let fwd = (w - today).rem_euclid(7);
+    match (rel, tense) {
+        (Some(r), _) if r < 0 => d.add_days(-(if back == 0 { 7 } else { back })),
+        (Some(r), _) if r > 0 => d.add_days(if fwd == 0 { 7 } else { fwd }),
+        (Some(_), _) => d.week_start().add_days(w - 1),
+        (None, Tense::Future) => d.add_days(fwd),
+        _ => d.add_days(-back),
+    }
+}

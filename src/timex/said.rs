@@ -1,0 +1,316 @@
+//! Phase one's output: what a temporal expression *said*, as typed fields,
+//! and what its context only *implied* (the tense of the sentence, the last
+//! date mentioned). Resolution (`resolve.rs`) reads these and never the text.
+
+use std::fmt;
+
+/// TIMEX3 `type`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimexType {
+    Date,
+    Time,
+    Duration,
+    Set,
+}
+
+impl TimexType {
+    pub fn parse(s: &str) -> Option<TimexType> {
+        Some(match s {
+            "DATE" => TimexType::Date,
+            "TIME" => TimexType::Time,
+            "DURATION" => TimexType::Duration,
+            "SET" => TimexType::Set,
+            _ => return None,
+        })
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            TimexType::Date => "DATE",
+            TimexType::Time => "TIME",
+            TimexType::Duration => "DURATION",
+            TimexType::Set => "SET",
+        }
+    }
+}
+
+/// Calendar and clock units, with their TIMEX3 codes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Unit {
+    Second,
+    Minute,
+    Hour,
+    Day,
+    Weekend,
+    Week,
+    Month,
+    Quarter,
+    Half,
+    Year,
+    Decade,
+    Century,
+}
+
+impl Unit {
+    pub fn parse(s: &str) -> Option<Unit> {
+        use Unit::*;
+        Some(match s {
+            "S" => Second,
+            "MIN" => Minute,
+            "H" => Hour,
+            "D" => Day,
+            "WE" => Weekend,
+            "W" => Week,
+            "M" => Month,
+            "Q" => Quarter,
+            "HALF" => Half,
+            "Y" => Year,
+            "DE" => Decade,
+            "CE" => Century,
+            _ => return None,
+        })
+    }
+
+    /// The designator in a TIMEX3 duration (`P3M`, `PT3M`, `P2DE`).
+    pub fn duration_code(self) -> &'static str {
+        use Unit::*;
+        match self {
+            Second => "S",
+            Minute => "M",
+            Hour => "H",
+            Day => "D",
+            Weekend => "WE",
+            Week => "W",
+            Month => "M",
+            Quarter => "Q",
+            Half => "H",
+            Year => "Y",
+            Decade => "DE",
+            Century => "CE",
+        }
+    }
+
+    pub fn is_clock(self) -> bool {
+        matches!(self, Unit::Second | Unit::Minute | Unit::Hour)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Season {
+    Spring,
+    Summer,
+    Fall,
+    Winter,
+}
+
+impl Season {
+    pub fn parse(s: &str) -> Option<Season> {
+        Some(match s {
+            "SP" => Season::Spring,
+            "SU" => Season::Summer,
+            "FA" => Season::Fall,
+            "WI" => Season::Winter,
+            _ => return None,
+        })
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Season::Spring => "SP",
+            Season::Summer => "SU",
+            Season::Fall => "FA",
+            Season::Winter => "WI",
+        }
+    }
+
+    /// The month in which the season starts (northern meteorological seasons)
+    /// and the month in which it ends.
+    pub fn months(self) -> (u8, u8) {
+        match self {
+            Season::Spring => (3, 5),
+            Season::Summer => (6, 8),
+            Season::Fall => (9, 11),
+            Season::Winter => (12, 2),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PartOfDay {
+    Morning,
+    Afternoon,
+    Evening,
+    Night,
+    Daytime,
+}
+
+impl PartOfDay {
+    pub fn parse(s: &str) -> Option<PartOfDay> {
+        Some(match s {
+            "MO" => PartOfDay::Morning,
+            "AF" => PartOfDay::Afternoon,
+            "EV" => PartOfDay::Evening,
+            "NI" => PartOfDay::Night,
+            "DT" => PartOfDay::Daytime,
+            _ => return None,
+        })
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            PartOfDay::Morning => "MO",
+            PartOfDay::Afternoon => "AF",
+            PartOfDay::Evening => "EV",
+            PartOfDay::Night => "NI",
+            PartOfDay::Daytime => "DT",
+        }
+    }
+}
+
+/// The TimeML reference tokens for vague times.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RefKind {
+    Present,
+    Past,
+    Future,
+}
+
+impl RefKind {
+    pub fn parse(s: &str) -> Option<RefKind> {
+        Some(match s {
+            "PRESENT_REF" => RefKind::Present,
+            "PAST_REF" => RefKind::Past,
+            "FUTURE_REF" => RefKind::Future,
+            _ => return None,
+        })
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            RefKind::Present => "PRESENT_REF",
+            RefKind::Past => "PAST_REF",
+            RefKind::Future => "FUTURE_REF",
+        }
+    }
+}
+
+/// TIMEX3 `mod`: where in the period, or how exact the amount is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Modifier {
+    Start,
+    Mid,
+    End,
+    Approx,
+    LessThan,
+    MoreThan,
+    EqualOrLess,
+    EqualOrMore,
+}
+
+impl Modifier {
+    pub fn parse(s: &str) -> Option<Modifier> {
+        use Modifier::*;
+        Some(match s {
+            "START" => Start,
+            "MID" => Mid,
+            "END" => End,
+            "APPROX" => Approx,
+            "LESS_THAN" => LessThan,
+            "MORE_THAN" => MoreThan,
+            "EQUAL_OR_LESS" => EqualOrLess,
+            "EQUAL_OR_MORE" => EqualOrMore,
+            _ => return None,
+        })
+    }
+}
+
+/// How many units a duration or offset counts: a number, or a vague one
+/// ("a few days", "several years") written X in TIMEX3.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Amount {
+    Count(i64),
+    Vague,
+}
+
+impl fmt::Display for Amount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Amount::Count(n) => write!(f, "{n}"),
+            Amount::Vague => f.write_str("X"),
+        }
+    }
+}
+
+/// The sentence's tense around an expression, from cue words ("will",
+/// "said", a verb in -ed): which way an underspecified date points.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Tense {
+    #[default]
+    Unknown,
+    Past,
+    Future,
+}
+
+/// Everything an expression states explicitly. Each field is filled by a
+/// typed slot of the rule that matched (or a rule's fixed action); nothing is
+/// guessed here.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Said {
+    pub year: Option<i32>,
+    /// The year was written with two digits ("'98"): its century is implied.
+    pub two_digit_year: bool,
+    pub month: Option<u8>,
+    pub day: Option<u8>,
+    /// 1 = Monday .. 7 = Sunday (ISO).
+    pub weekday: Option<u8>,
+    pub season: Option<Season>,
+    pub quarter: Option<u8>,
+    pub half: Option<u8>,
+    /// The first year of a decade: 1990 for "the 1990s".
+    pub decade: Option<i32>,
+    /// The ordinal century: 20 for "the 20th century" (1900-1999).
+    pub century: Option<i32>,
+    pub hour: Option<u8>,
+    pub minute: Option<u8>,
+    /// Some(true) for p.m., Some(false) for a.m.
+    pub pm: Option<bool>,
+    pub part: Option<PartOfDay>,
+    pub amount: Option<Amount>,
+    pub unit: Option<Unit>,
+    /// The unit was in the plural ("years"): without an amount, a vague count.
+    pub plural: bool,
+    /// Calendar shift: this = 0, last = -1, next = +1 (of `unit`, or of the
+    /// named month/weekday/season).
+    pub rel: Option<i32>,
+    /// Direction of an offset from the reference: "ago" = -1, "later" = +1.
+    pub dir: Option<i32>,
+    /// Days from the reference date: yesterday = -1, tomorrow = +1.
+    pub dayrel: Option<i32>,
+    pub reference: Option<RefKind>,
+    pub modifier: Option<Modifier>,
+    /// A recurrence ("every", "each", "daily").
+    pub set: bool,
+    /// Anaphoric ("that day", "the same year"): anchored on the last date
+    /// the text mentioned rather than the document date.
+    pub that: bool,
+    /// An ordinal that no slot claimed more specifically.
+    pub ordinal: Option<i64>,
+}
+
+/// What the context implies, recorded during extraction.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Implied {
+    pub tense: Tense,
+}
+
+/// One extracted expression, before resolution. Offsets are bytes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Extraction {
+    pub start: usize,
+    pub end: usize,
+    pub kind: TimexType,
+    /// The id of the rule that matched (for `source`).
+    pub rule: String,
+    pub said: Said,
+    pub implied: Implied,
+}
