@@ -14,6 +14,7 @@
 pub mod annotator;
 pub mod date;
 pub mod error;
+pub mod eval;
 pub mod export;
 pub mod ner;
 pub mod offsets;

@@ -2,6 +2,7 @@
 
 pub mod annotate;
 pub mod bench;
+pub mod eval;
 pub mod serve;
 pub mod train;
 

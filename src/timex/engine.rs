@@ -212,8 +212,8 @@ pub fn classify(g: &Grammar, text: &str) -> Tokens {
                         for s in &e.senses {
                             if !s.caps || caps {
                                 senses.push((s.class, s.val));
-                                if let (Class::Unit, Val::Unit(_, true)) = (s.class, s.val) {
-                                    senses.push((Class::Units, s.val));
+                                if let (Class::Unit, Val::Unit(_, plural)) = (s.class, s.val) {
+                                    senses.push((if plural { Class::Units } else { Class::Unit1 }, s.val));
                                 }
                                 if s.class == Class::Num {
                                     tok.number_word = true;
@@ -399,7 +399,7 @@ fn merge_number_words(toks: &mut Vec<Tok>, senses: &mut Vec<(Class, Val)>, text:
         if merged {
             let s0 = senses.len() as u32;
             senses.push((Class::Num, Val::Int(v)));
-            if (1000..=2199).contains(&v) {
+            if year_reading || (2000..2100).contains(&v) {
                 senses.push((Class::Year, Val::Int(v)));
             }
             t.senses = (s0, senses.len() as u32);
@@ -437,7 +437,7 @@ impl Engine {
             for e in &rule.elems {
                 match &e.matcher {
                     Matcher::Words(ids) => ids.iter().for_each(|&id| index.entry(word_key(id)).or_default().push(ri as u16)),
-                    Matcher::Class(c, _) => index.entry(class_key(*c)).or_default().push(ri as u16),
+                    Matcher::Classes(cs) => cs.iter().for_each(|(c, _)| index.entry(class_key(*c)).or_default().push(ri as u16)),
                 }
                 if !e.optional {
                     break;
@@ -539,10 +539,12 @@ impl Engine {
         let toks = &tokens.toks;
         let (a, z) = (&toks[first], &toks[end - 1]);
         if a.kind == Kind::Num && !a.gap {
-            if let Some(c) = text[..a.start].chars().next_back() {
-                if matches!(c, '$' | '€' | '£' | '¥' | '₹' | '#' | '+' | '/' | '-' | '.' | ':') || c.is_alphanumeric() {
-                    return false;
-                }
+            let mut before = text[..a.start].chars().rev();
+            match (before.next(), before.next()) {
+                (Some('$' | '€' | '£' | '¥' | '₹' | '#' | '+'), _) => return false,
+                (Some('/' | '-' | '.' | ':' | ','), Some(d)) if d.is_ascii_digit() => return false,
+                (Some(c), _) if c.is_alphanumeric() => return false,
+                _ => {}
             }
         }
         if z.kind == Kind::Num {
@@ -589,8 +591,8 @@ impl Engine {
                 first = ti as usize;
             }
             last = ti as usize;
-            if let Some(v) = elem_val(tokens, e, t) {
-                apply(&mut said, e.field, v);
+            if let Some((field, v)) = elem_val(tokens, e, t) {
+                apply(&mut said, field, v);
             }
         }
         if first != usize::MAX {
@@ -651,26 +653,27 @@ impl Engine {
     }
 }
 
-/// The value a token offers to an element, if it matches it.
-fn elem_val(tokens: &Tokens, e: &Elem, t: &Tok) -> Option<Val> {
+/// The field and value a token offers to an element, if it matches it.
+fn elem_val(tokens: &Tokens, e: &Elem, t: &Tok) -> Option<(Field, Val)> {
     match &e.matcher {
         Matcher::Words(ids) => {
             if ids.iter().any(|&id| id == t.word || id == t.stem) {
-                Some(Val::Flag)
+                Some((Field::None, Val::Flag))
             } else {
                 None
             }
         }
-        Matcher::Class(c, constraint) => tokens.senses(t).iter().find_map(|(tc, v)| {
-            if tc != c {
-                return None;
-            }
-            let ok = match (constraint, v) {
-                (None, _) => true,
-                (Some(Val::Unit(u, _)), Val::Unit(w, _)) => u == w,
-                (Some(x), v) => x == v,
-            };
-            (ok && valid(e.field, *v)).then_some(*v)
+        Matcher::Classes(cs) => tokens.senses(t).iter().find_map(|(tc, v)| {
+            let ok = cs.iter().any(|(c, constraint)| {
+                c == tc
+                    && match (constraint, v) {
+                        (None, _) => true,
+                        (Some(Val::Unit(u, _)), Val::Unit(w, _)) => u == w,
+                        (Some(x), v) => x == v,
+                    }
+            });
+            let field = e.field.unwrap_or(tc.default_field());
+            (ok && valid(field, *v)).then_some((field, *v))
         }),
     }
 }

@@ -61,6 +61,8 @@ pub enum Class {
     Unit,
     /// Plural units only ("years", not "year").
     Units,
+    /// Singular units only ("30-day", not "three-quarters").
+    Unit1,
     Season,
     Part,
     Rel,
@@ -94,6 +96,7 @@ impl Class {
             "DECADE" => Decade,
             "UNIT" => Unit,
             "UNITS" => Units,
+            "UNIT1" => Unit1,
             "SEASON" => Season,
             "PART" => Part,
             "REL" => Rel,
@@ -127,7 +130,7 @@ impl Class {
             Hour => Field::Hour,
             Min => Field::Minute,
             Decade => Field::Decade,
-            Unit | Units => Field::Unit,
+            Unit | Units | Unit1 => Field::Unit,
             Season => Field::Season,
             Part => Field::Part,
             Rel => Field::Rel,
@@ -253,7 +256,8 @@ pub struct WordEntry {
 pub enum Matcher {
     /// One of these word ids (literals, punctuation).
     Words(Vec<u32>),
-    Class(Class, Option<Val>),
+    /// A token of one of these classes (with that value only, when given).
+    Classes(Vec<(Class, Option<Val>)>),
 }
 
 #[derive(Clone, Debug)]
@@ -262,7 +266,8 @@ pub struct Elem {
     pub optional: bool,
     /// Must follow the previous element with no space between.
     pub glued: bool,
-    pub field: Field,
+    /// Where the slot's value goes; None = the matched class's default.
+    pub field: Option<Field>,
     /// A range connective: ends the first expression, starts the second.
     pub separator: bool,
 }
@@ -513,25 +518,38 @@ impl Grammar {
         };
         let first = part.chars().next().unwrap_or(' ');
         if first.is_ascii_uppercase() {
-            let (name, field, constraint) = if let Some((c, f)) = part.split_once(':') {
-                (c, Some(Field::parse(f).ok_or_else(|| format!("unknown field {f:?}"))?), None)
-            } else if let Some((c, v)) = part.split_once('=') {
-                (c, None, Some(v))
-            } else {
-                (part, None, None)
+            let (alts, field) = match part.split_once(':') {
+                Some((c, f)) => (c, Some(Field::parse(f).ok_or_else(|| format!("unknown field {f:?}"))?)),
+                None => (part, None),
             };
-            let class = Class::parse(name).ok_or_else(|| format!("unknown class {name:?}"))?;
-            let list = if class == Class::Units { "unit".to_string() } else { name.to_ascii_lowercase() };
-            let constraint = match constraint {
-                Some(v) => Some(class_value(&list, v)?.1),
-                None => None,
-            };
-            let constraint = match constraint {
-                // A unit constraint ignores number (year / years).
-                Some(Val::Unit(u, _)) => Some(Val::Unit(u, false)),
-                c => c,
-            };
-            Ok(Elem { matcher: Matcher::Class(class, constraint), optional, glued: false, field: field.unwrap_or(class.default_field()), separator })
+            // "WEEKDAY|DAYREL", "UNIT=Y|M|W" (values after the first belong to its class).
+            let mut classes: Vec<(Class, Option<Val>)> = Vec::new();
+            let mut current: Option<Class> = None;
+            for a in alts.split('|') {
+                let (name, value) = match a.split_once('=') {
+                    Some((c, v)) => (c, Some(v)),
+                    None => (a, None),
+                };
+                let (class, value) = match (Class::parse(name), value, current) {
+                    (Some(c), v, _) => (c, v),
+                    (None, None, Some(c)) => (c, Some(name)),
+                    _ => return Err(format!("unknown class {name:?}")),
+                };
+                current = Some(class);
+                let constraint = match value {
+                    Some(v) => {
+                        let list = if matches!(class, Class::Units | Class::Unit1) { "unit".to_string() } else { format!("{class:?}").to_ascii_lowercase() };
+                        Some(match class_value(&list, v)?.1 {
+                            // A unit constraint ignores number (year / years).
+                            Val::Unit(u, _) => Val::Unit(u, false),
+                            x => x,
+                        })
+                    }
+                    None => None,
+                };
+                classes.push((class, constraint));
+            }
+            Ok(Elem { matcher: Matcher::Classes(classes), optional, glued: false, field, separator })
         } else {
             let ids = part
                 .split('|')
@@ -541,7 +559,7 @@ impl Grammar {
                     self.id(&w)
                 })
                 .collect();
-            Ok(Elem { matcher: Matcher::Words(ids), optional, glued: false, field: Field::None, separator })
+            Ok(Elem { matcher: Matcher::Words(ids), optional, glued: false, field: Some(Field::None), separator })
         }
     }
 }
@@ -562,12 +580,12 @@ fn int(v: &str) -> Result<i64, String> {
 fn class_value(class: &str, value: &str) -> Result<(Class, Val), String> {
     let need = |o: Option<Val>| o.ok_or_else(|| format!("bad value {value:?} for {class}"));
     Ok(match class {
-        "month" | "weekday" | "number" | "ordinal" | "rel" | "dayrel" | "dir" | "multiplier" | "day" | "year" => {
+        "month" | "weekday" | "number" | "num" | "ordinal" | "ord" | "rel" | "dayrel" | "dir" | "multiplier" | "day" | "year" => {
             let cls = match class {
                 "month" => Class::Month,
                 "weekday" => Class::Weekday,
-                "number" => Class::Num,
-                "ordinal" => Class::Ord,
+                "number" | "num" => Class::Num,
+                "ordinal" | "ord" => Class::Ord,
                 "rel" => Class::Rel,
                 "dayrel" => Class::DayRel,
                 "dir" => Class::Dir,

@@ -95,6 +95,8 @@ fn duration_of(amount: Amount, unit: Unit) -> String {
     let t = if unit.is_clock() { "T" } else { "" };
     match (amount, unit) {
         (Amount::Count(n), Unit::Half) => format!("P{}M", n * 6),
+        (Amount::Count(n), Unit::Decade) => format!("P{}Y", n * 10),
+        (Amount::Count(n), Unit::Century) => format!("P{}Y", n * 100),
         _ => format!("P{t}{amount}{}", unit.duration_code()),
     }
 }
@@ -244,8 +246,10 @@ fn date(s: &Said, tense: Tense, dct: Option<Date>, anchor: Option<Anchor>) -> Po
         return Point::Season(Some(pick_season_year(se, s.rel, tense, d)), se);
     }
     if s.quarter.is_some() || s.half.is_some() {
-        let y = match (s.unit, s.rel) {
-            (Some(Unit::Year), Some(r)) => d.year + r,
+        let y = match (s.unit, s.rel, s.quarter, s.half) {
+            (Some(Unit::Year), Some(r), _, _) => d.year + r,
+            (_, _, Some(q), _) => nearest_year(q * 3 - 1, 15, tense, d),
+            (_, _, _, Some(h)) => nearest_year(h * 6 - 2, 30, tense, d),
             _ => d.year,
         };
         return calendar(s, Some(y));
@@ -261,6 +265,15 @@ fn date(s: &Said, tense: Tense, dct: Option<Date>, anchor: Option<Anchor>) -> Po
             Amount::Count(n) => shifted(d, dir as i64 * n, unit),
             Amount::Vague if dir < 0 => Point::Ref(RefKind::Past),
             Amount::Vague => Point::Ref(RefKind::Future),
+        };
+    }
+    if let (Some(Unit::Weekend), None) = (s.unit, s.rel) {
+        // "the weekend": the one just past, unless the sentence looks ahead.
+        let wd = d.weekday().index() as i64;
+        return match tense {
+            Tense::Future => at(d, Unit::Weekend),
+            _ if wd >= 5 => at(d, Unit::Weekend),
+            _ => at(d.add_days(-7), Unit::Weekend),
         };
     }
     if let Some(unit) = s.unit {
@@ -301,31 +314,53 @@ fn unresolved(s: &Said) -> Point {
 }
 
 /// The year of a month (and day) said without one: "last March" is the one
-/// before the reference date, "next March" the one after; otherwise the
-/// sentence's tense decides, and without a cue the reference year.
+/// before the reference date, "next March" the one after, "this March" the
+/// reference year; otherwise see [`nearest_year`].
 fn pick_year(m: u8, day: Option<u8>, rel: Option<i32>, tense: Tense, d: Date) -> i32 {
     let key = (m, day.unwrap_or(0));
     let now = (d.month, if day.is_some() { d.day } else { 0 });
-    match (rel, tense) {
-        (Some(r), _) if r < 0 => {
-            if key < now && m != d.month || key < now && day.is_some() {
+    match rel {
+        Some(r) if r < 0 => {
+            if key < now && (m != d.month || day.is_some()) {
                 d.year
             } else {
                 d.year - 1
             }
         }
-        (Some(r), _) if r > 0 => {
-            if key > now && m != d.month || key > now && day.is_some() {
+        Some(r) if r > 0 => {
+            if key > now && (m != d.month || day.is_some()) {
                 d.year
             } else {
                 d.year + 1
             }
         }
-        (Some(_), _) => d.year,
-        (None, Tense::Past) if key > now => d.year - 1,
-        (None, Tense::Future) if key < now => d.year + 1,
-        _ => d.year,
+        Some(_) => d.year,
+        None => nearest_year(m, day.unwrap_or(15), tense, d),
     }
+}
+
+/// The year that puts month `m`, day `day` nearest the reference date, a
+/// reading against the sentence's tense (a past-tense date after the
+/// reference date) counting as ten months further away. So "Nov. 6" in a
+/// late-October article is this November even after "had been set to", and
+/// "December" in a February article is last December.
+fn nearest_year(m: u8, day: u8, tense: Tense, d: Date) -> i32 {
+    let mut best = (i64::MAX, d.year);
+    for y in [d.year - 1, d.year, d.year + 1] {
+        let day = day.min(crate::date::days_in_month(y, m));
+        let Some(c) = Date::new(y, m, day) else { continue };
+        let dist = c.to_days() - d.to_days();
+        let penalty = match tense {
+            Tense::Past if dist > 0 => 300,
+            Tense::Future if dist < 0 => 300,
+            _ => 0,
+        };
+        let score = dist.abs() + penalty;
+        if score < best.0 {
+            best = (score, y);
+        }
+    }
+    best.1
 }
 
 fn season_index(d: Date) -> i32 {
@@ -353,17 +388,21 @@ fn pick_season_year(se: Season, rel: Option<i32>, tense: Tense, d: Date) -> i32 
     let idx = match (rel, tense) {
         (Some(r), _) if r < 0 => if this < cur { this } else { this - 4 },
         (Some(r), _) if r > 0 => if this > cur { this } else { this + 4 },
-        (None, Tense::Past) if this > cur => this - 4,
-        (None, Tense::Future) if this < cur => this + 4,
-        _ => this,
+        (Some(_), _) => this,
+        (None, _) => {
+            // Winter is dated by the year of its December.
+            let (start, _) = se.months();
+            let mid = if se == Season::Winter { 1 } else { start + 1 };
+            return nearest_year(mid, 15, tense, d) - if se == Season::Winter { 1 } else { 0 };
+        }
     };
     idx.div_euclid(4)
 }
 
 /// The date of a weekday said without a date: "last Friday" strictly
 /// before the reference date, "next Friday" strictly after, "this Friday" in
-/// its week; otherwise by tense, and in news without a cue the past one
-/// (the reference day itself counts).
+/// its week; otherwise by tense, and without a cue the nearest (the
+/// reference day itself counts; a tie goes to the past, as news reports).
 fn pick_weekday(w: u8, rel: Option<i32>, tense: Tense, d: Date) -> Date {
     let today = d.weekday().index() as i64 + 1;
     let w = w as i64;
@@ -374,6 +413,8 @@ fn pick_weekday(w: u8, rel: Option<i32>, tense: Tense, d: Date) -> Date {
         (Some(r), _) if r > 0 => d.add_days(if fwd == 0 { 7 } else { fwd }),
         (Some(_), _) => d.week_start().add_days(w - 1),
         (None, Tense::Future) => d.add_days(fwd),
-        _ => d.add_days(-back),
+        (None, Tense::Past) => d.add_days(-back),
+        (None, Tense::Unknown) if fwd < back => d.add_days(fwd),
+        (None, Tense::Unknown) => d.add_days(-back),
     }
 }
