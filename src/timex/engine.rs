@@ -562,7 +562,7 @@ impl Engine {
         }
         if rule.not_after_name && first > 0 {
             let p = &toks[first - 1];
-            if p.name_like && first >= 2 && toks[first - 2].sentence == p.sentence {
+            if p.name_like {
                 return false;
             }
             if matches!(&text[p.start..p.end], "$" | "€" | "£" | "#" | "No" | "no") {

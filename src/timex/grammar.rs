@@ -13,7 +13,8 @@
 //!
 //! Words: lower case; `^` = must be written with a capital (May, not may);
 //! a final `.` = an abbreviation that takes a following full stop along.
-//! Several words make a phrase (only for `premod`).
+//! Several words make a phrase (only for `premod`). `word:` lists known words
+//! with no class (so that "In 1990" is not read as a name before a number).
 //!
 //! Pattern elements: `CLASS` (a typed slot: MONTH, DAY, YEAR, NUM ...),
 //! `CLASS:field` (the slot's value goes to another field: `ORD:quarter`),
@@ -437,6 +438,11 @@ impl Grammar {
             }
             "tense-suffix" => {
                 self.tense_suffixes.push((word, parse_tense(value)?));
+                return Ok(());
+            }
+            "word" => {
+                // Known words with no class: not taken for parts of a name.
+                self.id(&word);
                 return Ok(());
             }
             "tense" => {
