@@ -736,6 +736,7 @@ pub fn apply(s: &mut Said, field: Field, v: Val) {
         (Field::Set, _) => s.set = true,
         (Field::That, _) => s.that = true,
         (Field::Ordinal, _) => s.ordinal = int,
+        (Field::Gran, Val::Unit(u, _)) => s.gran = Some(u),
         _ => {}
     }
 }

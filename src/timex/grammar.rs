@@ -190,6 +190,7 @@ pub enum Field {
     Set,
     That,
     Ordinal,
+    Gran,
     None,
 }
 
@@ -220,6 +221,7 @@ impl Field {
             "set" => Set,
             "that" => That,
             "ordinal" => Ordinal,
+            "gran" => Gran,
             "none" => None,
             _ => return Option::None,
         })
@@ -356,6 +358,7 @@ impl Grammar {
         }
         g.suffixes.sort_by_key(|(s, _)| std::cmp::Reverse(s.len()));
         g.tense_suffixes.sort_by_key(|(s, _)| std::cmp::Reverse(s.len()));
+        g.premod_phrases.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
         Ok(g)
     }
 
@@ -633,7 +636,7 @@ fn class_value(class: &str, value: &str) -> Result<(Class, Val), String> {
 
 fn action_value(field: Field, v: &str) -> Result<Val, String> {
     Ok(match field {
-        Field::Unit => Val::Unit(Unit::parse(v).ok_or_else(|| format!("unknown unit {v:?}"))?, false),
+        Field::Unit | Field::Gran => Val::Unit(Unit::parse(v).ok_or_else(|| format!("unknown unit {v:?}"))?, false),
         Field::Season => Val::Season(Season::parse(v).ok_or_else(|| format!("unknown season {v:?}"))?),
         Field::Part => Val::Part(PartOfDay::parse(v).ok_or_else(|| format!("unknown part of day {v:?}"))?),
         Field::Ref => Val::Ref(RefKind::parse(v).ok_or_else(|| format!("unknown reference {v:?}"))?),

@@ -32,7 +32,7 @@ use crate::span::{Document, Span};
 use engine::Engine;
 use grammar::Grammar;
 use resolve::Anchor;
-use said::{Extraction, TimexType};
+use said::Extraction;
 
 pub struct TimexRecogniser {
     lang: String,
@@ -55,9 +55,9 @@ impl TimexRecogniser {
         let mut anchor: Option<Anchor> = None;
         let mut out = Vec::new();
         for x in self.engine.extract(text) {
-            let value = resolve::value(&x, dct, anchor);
-            if x.kind == TimexType::Date && !x.said.that {
-                if let Some(a) = anchor_of(&value) {
+            let (value, point) = resolve::resolve(&x, dct, anchor);
+            if let Some(a) = point.and_then(|p| p.anchor()) {
+                if !x.said.that {
                     anchor = Some(a);
                 }
             }
@@ -66,17 +66,6 @@ impl TimexRecogniser {
         }
         out
     }
-}
-
-/// The explicit year (month, day) a value names, for later anaphora.
-fn anchor_of(value: &str) -> Option<Anchor> {
-    let b = value.as_bytes();
-    if b.len() < 4 || !b[..4].iter().all(u8::is_ascii_digit) || (b.len() > 4 && b[4] != b'-') {
-        return None;
-    }
-    let year = value[..4].parse().ok()?;
-    let num = |r: std::ops::Range<usize>| value.get(r).and_then(|s| s.parse::<u8>().ok());
-    Some(Anchor { year, month: num(5..7), day: num(8..10) })
 }
 
 fn dateline_engines() -> &'static [Engine] {

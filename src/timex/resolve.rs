@@ -10,12 +10,15 @@
 use super::said::{Amount, Extraction, RefKind, Said, Season, Tense, TimexType, Unit};
 use crate::date::Date;
 
-/// The most recent explicitly dated expression, for anaphora ("that year").
+/// The most recent dated expression of the text, for anaphora ("that
+/// year") and for offsets told from it ("a year earlier" after "the third
+/// quarter").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Anchor {
     pub year: i32,
     pub month: Option<u8>,
     pub day: Option<u8>,
+    pub quarter: Option<u8>,
 }
 
 /// A resolved calendar point at some granularity; `None` parts print as X.
@@ -71,15 +74,36 @@ impl Point {
     }
 }
 
-/// The TIMEX3 value of an extraction.
-pub fn value(x: &Extraction, dct: Option<Date>, anchor: Option<Anchor>) -> String {
+impl Point {
+    /// What a later anaphor can lean on: a point with a known year.
+    pub fn anchor(self) -> Option<Anchor> {
+        let a = |year, month, day, quarter| Some(Anchor { year, month, day, quarter });
+        match self {
+            Point::Day(Some(y), m, d) => a(y, m, d, m.map(|m| (m - 1) / 3 + 1)),
+            Point::Quarter(Some(y), q) => a(y, None, None, Some(q)),
+            Point::Year(Some(y)) | Point::Half(Some(y), _) | Point::Season(Some(y), _) => a(y, None, None, None),
+            _ => None,
+        }
+    }
+}
+
+/// The TIMEX3 value of an extraction, and the calendar point of a DATE.
+pub fn resolve(x: &Extraction, dct: Option<Date>, anchor: Option<Anchor>) -> (String, Option<Point>) {
     let s = &x.said;
     match x.kind {
-        TimexType::Duration => duration(s),
-        TimexType::Set => set(s),
-        TimexType::Time => time(s, x.implied.tense, dct, anchor),
-        TimexType::Date => date(s, x.implied.tense, dct, anchor).render(),
+        TimexType::Duration => (duration(s), None),
+        TimexType::Set => (set(s), None),
+        TimexType::Time => (time(s, x.implied.tense, dct, anchor), None),
+        TimexType::Date => {
+            let p = date(s, x.implied.tense, dct, anchor);
+            (p.render(), Some(p))
+        }
     }
+}
+
+/// The TIMEX3 value of an extraction.
+pub fn value(x: &Extraction, dct: Option<Date>, anchor: Option<Anchor>) -> String {
+    resolve(x, dct, anchor).0
 }
 
 fn duration(s: &Said) -> String {
@@ -245,10 +269,29 @@ fn date(s: &Said, tense: Tense, dct: Option<Date>, anchor: Option<Anchor>) -> Po
     if let Some(se) = s.season {
         return Point::Season(Some(pick_season_year(se, s.rel, tense, d)), se);
     }
+    if s.gran == Some(Unit::Quarter) || (s.unit == Some(Unit::Year) && s.dir.is_some() && anchor.is_some_and(|a| a.quarter.is_some() && a.month.is_none())) {
+        // "the year-ago (third) quarter", or "a year earlier" after "the
+        // third quarter": the quarter said, else the one last spoken of, else
+        // the last complete one, shifted by the years said.
+        let said = s.quarter.map(|q| (nearest_year_with(q * 3 - 1, 15, tense, d, 60, 100), q));
+        let (y, q) = match said.or_else(|| anchor.and_then(|a| a.quarter.map(|q| (a.year, q)))) {
+            Some(yq) => yq,
+            None => match shifted(d, -1, Unit::Quarter) {
+                Point::Quarter(Some(y), q) => (y, q),
+                _ => unreachable!(),
+            },
+        };
+        let n = match s.amount {
+            Some(Amount::Count(n)) => n as i32,
+            _ => 1,
+        };
+        let years = s.dir.or(s.rel).unwrap_or(-1) * n;
+        return Point::Quarter(Some(y + years), q);
+    }
     if s.quarter.is_some() || s.half.is_some() {
         let y = match (s.unit, s.rel, s.quarter, s.half) {
             (Some(Unit::Year), Some(r), _, _) => d.year + r,
-            (_, _, Some(q), _) => nearest_year(q * 3 - 1, 15, tense, d),
+            (_, _, Some(q), _) => nearest_year_with(q * 3 - 1, 15, tense, d, 60, 100),
             (_, _, _, Some(h)) => nearest_year(h * 6 - 2, 30, tense, d),
             _ => d.year,
         };
@@ -340,19 +383,28 @@ fn pick_year(m: u8, day: Option<u8>, rel: Option<i32>, tense: Tense, d: Date) ->
 }
 
 /// The year that puts month `m`, day `day` nearest the reference date, a
-/// reading against the sentence's tense (a past-tense date after the
-/// reference date) counting as ten months further away. So "Nov. 6" in a
-/// late-October article is this November even after "had been set to", and
-/// "December" in a February article is last December.
+/// reading against the sentence's tense counting as further away: a
+/// future-tense date in the past by ten months (a future verb seldom speaks
+/// of a past month), a past-tense date in the future by two (a past verb is
+/// often the report, "declared a dividend payable Dec. 15"). So "December"
+/// in a February article is last December, "will ... in January" in March
+/// is next January.
 fn nearest_year(m: u8, day: u8, tense: Tense, d: Date) -> i32 {
+    nearest_year_with(m, day, tense, d, 60, 300)
+}
+
+/// Quarters are often spoken of in the future just after they end ("expects
+/// to report third-quarter results"), so a future verb weighs less there.
+
+fn nearest_year_with(m: u8, day: u8, tense: Tense, d: Date, past_penalty: i64, future_penalty: i64) -> i32 {
     let mut best = (i64::MAX, d.year);
     for y in [d.year - 1, d.year, d.year + 1] {
         let day = day.min(crate::date::days_in_month(y, m));
         let Some(c) = Date::new(y, m, day) else { continue };
         let dist = c.to_days() - d.to_days();
         let penalty = match tense {
-            Tense::Past if dist > 0 => 300,
-            Tense::Future if dist < 0 => 300,
+            Tense::Past if dist > 0 => past_penalty,
+            Tense::Future if dist < 0 => future_penalty,
             _ => 0,
         };
         let score = dist.abs() + penalty;
@@ -401,8 +453,9 @@ fn pick_season_year(se: Season, rel: Option<i32>, tense: Tense, d: Date) -> i32 
 
 /// The date of a weekday said without a date: "last Friday" strictly
 /// before the reference date, "next Friday" strictly after, "this Friday" in
-/// its week; otherwise by tense, and without a cue the nearest (the
-/// reference day itself counts; a tie goes to the past, as news reports).
+/// its week; otherwise by tense, and without a cue the past one (news
+/// reports; the reference day itself counts) unless the coming one is at
+/// most two days ahead and nearer.
 fn pick_weekday(w: u8, rel: Option<i32>, tense: Tense, d: Date) -> Date {
     let today = d.weekday().index() as i64 + 1;
     let w = w as i64;
@@ -414,7 +467,7 @@ fn pick_weekday(w: u8, rel: Option<i32>, tense: Tense, d: Date) -> Date {
         (Some(_), _) => d.week_start().add_days(w - 1),
         (None, Tense::Future) => d.add_days(fwd),
         (None, Tense::Past) => d.add_days(-back),
-        (None, Tense::Unknown) if fwd < back => d.add_days(fwd),
+        (None, Tense::Unknown) if fwd < back && fwd <= 2 => d.add_days(fwd),
         (None, Tense::Unknown) => d.add_days(-back),
     }
 }

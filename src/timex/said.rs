@@ -295,6 +295,9 @@ pub struct Said {
     pub that: bool,
     /// An ordinal that no slot claimed more specifically.
     pub ordinal: Option<i64>,
+    /// The period the expression names when it differs from its offset's
+    /// unit: "the year-ago quarter" is a quarter, shifted by a year.
+    pub gran: Option<Unit>,
 }
 
 /// What the context implies, recorded during extraction.
