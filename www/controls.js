@@ -9,6 +9,7 @@ import { TextView } from './render.js';
 import { graphemeBoundaries, guessLanguage, isIsoDate, lineEnd, lineStart, looksLikeTimexValue, snapSelection, utf16ToCodePoints } from './text.js';
 
 const $ = (id) => document.getElementById(id);
+const BIG_PASTE = 500_000; // UTF-16 units
 
 function el(tag, props = {}, ...children) {
   const e = document.createElement(tag);
@@ -175,8 +176,17 @@ export class Controls {
       this.addPasted();
     });
     $('paste-cancel').addEventListener('click', () => this.closePaste());
-    $('paste-text').addEventListener('input', () => {
-      const n = $('paste-text').value.length;
+    // A very long paste is kept aside instead of being laid out in the
+    // textarea, which would take the browser seconds per megabyte.
+    $('paste-text').addEventListener('paste', (ev) => {
+      const text = ev.clipboardData?.getData('text/plain') || '';
+      if (text.length <= BIG_PASTE) return;
+      ev.preventDefault();
+      this.holdBigPaste(text);
+    });
+    $('paste-text').addEventListener('input', (ev) => {
+      if (ev.isTrusted && this.bigPaste) this.holdBigPaste(null);
+      const n = this.bigPaste ? this.bigPaste.length : $('paste-text').value.length;
       $('paste-size').textContent = n > SOFT_LIMIT ? `${(n / 1e6).toFixed(1)} MB: large; it will work, but slowly` : n ? `${n.toLocaleString()} characters` : '';
     });
     $('doc-list').addEventListener('click', (ev) => {
@@ -190,9 +200,25 @@ export class Controls {
     $('empty').hidden = true;
     $('doc-pane').hidden = true;
     $('paste-title').value = '';
-    $('paste-text').value = text;
+    if (text.length > BIG_PASTE) this.holdBigPaste(text);
+    else {
+      this.holdBigPaste(null);
+      $('paste-text').value = text;
+    }
     $('paste-text').dispatchEvent(new Event('input'));
     $('paste-text').focus();
+  }
+
+  /** Keeps a long pasted text out of the textarea (null lets the textarea hold the text again). */
+  holdBigPaste(text) {
+    const ta = $('paste-text');
+    if (!ta.dataset.placeholder) ta.dataset.placeholder = ta.placeholder;
+    this.bigPaste = text;
+    if (text) ta.value = '';
+    ta.placeholder = text
+      ? `${(text.length / 1e6).toFixed(1)} MB of text pasted: too long to show here, and kept exactly as pasted. Press “Add document” (or type here to start over).`
+      : ta.dataset.placeholder;
+    ta.dispatchEvent(new Event('input'));
   }
 
   closePaste() {
@@ -201,7 +227,7 @@ export class Controls {
   }
 
   addPasted() {
-    const text = $('paste-text').value;
+    const text = this.bigPaste ?? $('paste-text').value;
     if (!text.trim()) {
       this.notify('Paste some text first.', 'warn');
       return;
@@ -217,6 +243,7 @@ export class Controls {
     const input = plainDoc(text, title || undefined);
     $('paste-panel').hidden = true;
     $('paste-text').value = '';
+    this.holdBigPaste(null);
     this.addDocs([input]);
   }
 
@@ -302,8 +329,8 @@ export class Controls {
       const d = this.doc;
       if (!d) return;
       const v = $('doc-lang').value;
-      this.store.updateDoc(d.id, { langSetting: v, lang: v === 'auto' ? guessLanguage(d.text) : v });
-      this.pre.run(d.id, { undoable: true });
+      const fieldsBefore = this.store.updateDoc(d.id, { langSetting: v, lang: v === 'auto' ? guessLanguage(d.text) : v });
+      this.pre.run(d.id, { undoable: true, fieldsBefore });
     });
     $('doc-dct').addEventListener('change', () => {
       const d = this.doc;
@@ -315,8 +342,8 @@ export class Controls {
         return;
       }
       // An empty date means: find it again (dateline, else today).
-      this.store.updateDoc(d.id, v ? { dct: v, dctSource: 'user' } : { dct: null, dctSource: null });
-      this.pre.run(d.id, { undoable: true });
+      const fieldsBefore = this.store.updateDoc(d.id, v ? { dct: v, dctSource: 'user' } : { dct: null, dctSource: null });
+      this.pre.run(d.id, { undoable: true, fieldsBefore });
     });
     $('rerun').addEventListener('click', () => {
       if (this.doc) this.pre.run(this.doc.id, { undoable: true, announce: true });
@@ -365,7 +392,10 @@ export class Controls {
     const parts = [`${d.spans.length} span${d.spans.length === 1 ? '' : 's'}`];
     if (pending) parts.push(`${pending} not reviewed`);
     parts.push(`${d.text.length.toLocaleString()} characters`);
-    if (this.pre.busy.has(d.id)) parts.push('pre-annotating…');
+    if (this.pre.busy.has(d.id)) {
+      const f = this.pre.progress.get(d.id);
+      parts.push(f == null ? 'pre-annotating…' : `pre-annotating… ${Math.round(f * 100)}%`);
+    }
     else if (this.engine.status === 'failed') parts.push('no pre-annotation');
     $('doc-stats').textContent = parts.join(' · ');
   }

@@ -6,6 +6,26 @@
 
 import { guessLanguage, today } from './text.js';
 
+// A long text goes to the engine in pieces of about this many UTF-16 units,
+// cut after a line break: progress can be shown, a newer run can overtake
+// an old one between pieces, and no single call holds the worker for long.
+const PIECE = 400_000;
+
+function pieces(text) {
+  const out = [];
+  for (let a = 0; a < text.length;) {
+    let b = a + PIECE;
+    if (b >= text.length) b = text.length;
+    else {
+      const nl = text.indexOf('\n', b);
+      b = nl < 0 ? text.length : nl + 1;
+    }
+    out.push({ start: a, text: text.slice(a, b) });
+    a = b;
+  }
+  return out.length ? out : [{ start: 0, text }];
+}
+
 export class PreAnnotator extends EventTarget {
   constructor(store, engine, notify) {
     super();
@@ -14,6 +34,7 @@ export class PreAnnotator extends EventTarget {
     this.notify = notify;
     this.tokens = new Map();
     this.busy = new Set();
+    this.progress = new Map(); // doc id -> fraction done, for long documents
     this.waiting = new Set();
     engine.addEventListener('status', () => {
       if (engine.status === 'ready') {
@@ -30,9 +51,11 @@ export class PreAnnotator extends EventTarget {
     for (const d of this.store.documents()) if (!d.annotated) this.run(d.id, { undoable: false });
   }
 
-  setBusy(id, on) {
+  setBusy(id, on, fraction = null) {
     if (on) this.busy.add(id);
     else this.busy.delete(id);
+    if (on && fraction != null) this.progress.set(id, fraction);
+    else this.progress.delete(id);
     this.dispatchEvent(new CustomEvent('busy', { detail: { docId: id } }));
   }
 
@@ -46,7 +69,7 @@ export class PreAnnotator extends EventTarget {
     this.store.updateDoc(id, patch);
   }
 
-  async run(id, { undoable = false, announce = false } = {}) {
+  async run(id, { undoable = false, announce = false, fieldsBefore = null } = {}) {
     const doc = this.store.docs.get(id);
     if (!doc) return;
     if (this.engine.status === 'loading') {
@@ -55,6 +78,8 @@ export class PreAnnotator extends EventTarget {
     }
     if (this.engine.status === 'failed') {
       this.fallback(id);
+      // Still one undo step for the date or language change itself.
+      if (fieldsBefore && undoable) this.store.commit(id, [...doc.spans], doc.rejected, 'Change document date or language', { fieldsBefore });
       if (announce) this.notify(`Pre-annotation is unavailable: ${this.engine.message}`, 'warn');
       return;
     }
@@ -65,9 +90,12 @@ export class PreAnnotator extends EventTarget {
     try {
       // A date that was only a guess (today) does not stop the search for a dateline.
       const given = doc.dct && doc.dctSource !== 'today' ? doc.dct : '';
-      let res = await this.engine.annotate(doc.text, doc.langSetting, given);
+      const parts = pieces(doc.text);
+      // The first piece decides the language and finds the dateline.
+      let res = await this.engine.annotate(parts[0].text, doc.langSetting, given);
       if (stale()) return;
       const patch = { lang: res.lang, annotated: true };
+      let dct = given;
       if (!given) {
         if (res.referenceDate) {
           patch.dct = res.referenceDate;
@@ -75,12 +103,22 @@ export class PreAnnotator extends EventTarget {
         } else {
           patch.dct = doc.dct || today();
           patch.dctSource = 'today';
-          res = await this.engine.annotate(doc.text, doc.langSetting, patch.dct);
+          res = await this.engine.annotate(parts[0].text, doc.langSetting, patch.dct);
           if (stale()) return;
         }
+        dct = patch.dct;
       }
+      const spans = res.spans;
+      for (let k = 1; k < parts.length; k++) {
+        this.setBusy(id, true, k / parts.length);
+        const r = await this.engine.annotate(parts[k].text, res.lang, dct);
+        if (stale()) return;
+        const at = parts[k].start;
+        for (const s of r.spans) spans.push({ ...s, start: s.start + at, end: s.end + at });
+      }
+      res = { ...res, spans };
       this.store.updateDoc(id, patch);
-      this.store.mergeMachine(id, res.spans, { undoable });
+      this.store.mergeMachine(id, res.spans, { undoable, fieldsBefore });
       if (announce) this.notify(`Extraction done: ${res.spans.length} span${res.spans.length === 1 ? '' : 's'} found; your own and corrected spans were kept.`);
     } catch (e) {
       if (stale()) return;

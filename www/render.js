@@ -2,8 +2,11 @@
 // createElement: user text never goes through innerHTML.
 //
 // The text is split into lines (at "\n"); each line is one block element, so
-// a span change re-renders only the lines it touches, and a long document is
-// first drawn in chunks (the first screenful at once, the rest in idle time).
+// a span change re-renders only the lines it touches. A long document is
+// first drawn in chunks (the first screenful at once, the rest in idle time),
+// and the highlights of lines far from the viewport are drawn only when they
+// come near it (an IntersectionObserver): a change that touches thousands of
+// lines costs what the visible ones cost.
 // Every text node is mapped to its UTF-16 offset in the document, which is how
 // a mouse selection becomes offsets. Overlapping spans nest; a span that
 // crosses another is drawn in fragments. A label badge is a CSS ::after, so it
@@ -28,6 +31,37 @@ export class TextView {
     this.rendered = 0; // lines [0, rendered) are drawn
     this.selected = null;
     this.job = null;
+    this.stale = new Set(); // drawn lines whose highlights are out of date
+    this.near = new Set(); // lines in or near the viewport
+    this.io = typeof IntersectionObserver === 'function'
+      ? new IntersectionObserver((entries) => this.onIntersect(entries), { root, rootMargin: '1200px 0px' })
+      : null;
+  }
+
+  onIntersect(entries) {
+    for (const e of entries) {
+      const i = Number(e.target.dataset.i);
+      if (e.target !== this.lineEls[i]) continue;
+      if (e.isIntersecting) {
+        this.near.add(i);
+        if (this.stale.has(i)) this.fill(i);
+      } else {
+        this.near.delete(i);
+      }
+    }
+  }
+
+  /** Brings a drawn line's highlights up to date. */
+  fill(i) {
+    this.stale.delete(i);
+    this.fillLine(this.lineEls[i], i);
+    if (this.selected && this.buckets[i].some((s) => s.id === this.selected)) this.markSelected(this.selected, true);
+  }
+
+  /** Highlights now if the line is near the viewport (or there is no observer), else when it comes near. */
+  refresh(i) {
+    if (!this.io || this.near.has(i)) this.fill(i);
+    else this.stale.add(i);
   }
 
   /** Draws a whole document (or clears the view with null). */
@@ -35,9 +69,12 @@ export class TextView {
     this.cancelJob();
     this.doc = doc;
     this.selected = null;
+    this.io?.disconnect();
     this.root.replaceChildren();
     this.lineEls = [];
     this.rendered = 0;
+    this.stale.clear();
+    this.near.clear();
     if (!doc) return;
     const starts = [0];
     const text = doc.text;
@@ -79,10 +116,14 @@ export class TextView {
     const frag = document.createDocumentFragment();
     let used = 0;
     const n = this.lineStarts.length;
+    // The first lines of a document are highlighted at once; later chunks are
+    // drawn as plain text and highlighted as they come near the viewport.
+    const eager = this.rendered === 0;
     while (this.rendered < n && (used < budget || this.rendered === 0)) {
       const i = this.rendered;
-      const el = this.renderLine(i);
+      const el = this.renderLine(i, eager);
       this.lineEls.push(el);
+      this.io?.observe(el);
       frag.append(el);
       used += this.lineEnd(i) - this.lineStarts[i] + 1;
       this.rendered += 1;
@@ -120,11 +161,17 @@ export class TextView {
     this.root.dataset.complete = 'true';
   }
 
-  renderLine(i) {
+  renderLine(i, highlight) {
     const el = document.createElement('div');
     el.className = 'line';
     el.dataset.i = String(i);
-    this.fillLine(el, i);
+    if (highlight || !this.io || !this.buckets[i].length) {
+      this.fillLine(el, i);
+    } else {
+      const ls = this.lineStarts[i];
+      this.appendText(el, this.doc.text, ls, this.lineEnd(i));
+      this.stale.add(i);
+    }
     return el;
   }
 
@@ -209,8 +256,7 @@ export class TextView {
     for (const s of prev) if (!after.has(s)) touch(s);
     for (const s of next) if (!before.has(s)) touch(s);
     this.bucket();
-    for (const i of lines) if (i < this.rendered) this.fillLine(this.lineEls[i], i);
-    if (this.selected) this.markSelected(this.selected, true);
+    for (const i of lines) if (i < this.rendered) this.refresh(i);
     return lines.size;
   }
 
@@ -218,8 +264,15 @@ export class TextView {
   redrawAll() {
     if (!this.doc) return;
     this.bucket();
-    for (let i = 0; i < this.rendered; i++) this.fillLine(this.lineEls[i], i);
-    if (this.selected) this.markSelected(this.selected, true);
+    for (let i = 0; i < this.rendered; i++) this.refresh(i);
+  }
+
+  /** Makes sure the lines a span is on are drawn and highlighted. */
+  ensureSpan(span) {
+    const first = this.lineOf(span.start);
+    const last = this.lineOf(Math.max(span.start, span.end - 1));
+    if (last >= this.rendered) this.finish();
+    for (let i = first; i <= last; i++) if (this.stale.has(i)) this.fill(i);
   }
 
   fragments(id) {
@@ -235,7 +288,7 @@ export class TextView {
     this.selected = id;
     if (!id) return;
     const span = this.doc?.spans.find((s) => s.id === id);
-    if (span && this.lineOf(span.start) >= this.rendered) this.finish();
+    if (span) this.ensureSpan(span);
     this.markSelected(id, true);
     if (scroll) this.fragments(id)[0]?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
   }

@@ -23,6 +23,13 @@
 import { DEFAULT_LABELS, newLabel, validLabelName } from './labels.js';
 
 const UNDO_LIMIT = 500;
+// Document fields that an undo step restores with the spans (a date or
+// language change and the re-run it caused are one step).
+const STEP_FIELDS = ['dct', 'dctSource', 'langSetting', 'lang'];
+
+function pick(doc) {
+  return Object.fromEntries(STEP_FIELDS.map((k) => [k, doc[k]]));
+}
 let idCounter = 0;
 
 export function newId(prefix) {
@@ -156,10 +163,11 @@ export class Store extends EventTarget {
     this.emit('dirty', { meta: true });
   }
 
-  /** Changes document fields (title, langSetting, lang, dct, dctSource, status, annotated). */
+  /** Changes document fields (title, langSetting, lang, dct, dctSource, status, annotated). Returns the step fields as they were. */
   updateDoc(id, patch) {
     const doc = this.docs.get(id);
-    if (!doc) return;
+    if (!doc) return null;
+    const was = pick(doc);
     let changed = false;
     for (const [k, v] of Object.entries(patch)) {
       if (doc[k] !== v) {
@@ -167,9 +175,11 @@ export class Store extends EventTarget {
         changed = true;
       }
     }
-    if (!changed) return;
-    this.emit('doc', { docId: id });
-    this.emit('dirty', { docId: id });
+    if (changed) {
+      this.emit('doc', { docId: id });
+      this.emit('dirty', { docId: id });
+    }
+    return was;
   }
 
   // -- spans, through undoable commits -------------------------------------
@@ -192,17 +202,17 @@ export class Store extends EventTarget {
   }
 
   /** Replaces a document's spans (and rejected list) as one undoable step. */
-  commit(id, spans, rejected, what, { undoable = true, select = null } = {}) {
+  commit(id, spans, rejected, what, { undoable = true, select = null, fieldsBefore = null } = {}) {
     const doc = this.docs.get(id);
     if (!doc) return;
     const prev = doc.spans;
-    const before = { spans: doc.spans, rejected: doc.rejected, select: this.selectionHint };
+    const before = { spans: doc.spans, rejected: doc.rejected, select: this.selectionHint, fields: fieldsBefore || pick(doc) };
     spans.sort(compareSpans);
     doc.spans = spans;
     doc.rejected = rejected;
     if (undoable) {
       const h = this.hist(id);
-      h.undo.push({ before, after: { spans, rejected, select }, what });
+      h.undo.push({ before, after: { spans, rejected, select, fields: pick(doc) }, what });
       if (h.undo.length > UNDO_LIMIT) h.undo.shift();
       h.redo.length = 0;
     }
@@ -228,6 +238,11 @@ export class Store extends EventTarget {
     const prev = doc.spans;
     doc.spans = step[side].spans;
     doc.rejected = step[side].rejected;
+    const fields = step[side].fields;
+    if (STEP_FIELDS.some((k) => doc[k] !== fields[k])) {
+      Object.assign(doc, fields);
+      this.emit('doc', { docId: id });
+    }
     this.emit('spans', { docId: id, prev, select: step[side].select ?? null, what: step.what });
     this.emit('dirty', { docId: id });
     return step.what;
@@ -328,7 +343,7 @@ export class Store extends EventTarget {
    * span that the run found again (same edges and label) takes the new value
    * unless a person typed the value.
    */
-  mergeMachine(id, machine, { undoable }) {
+  mergeMachine(id, machine, { undoable, fieldsBefore = null }) {
     const doc = this.docs.get(id);
     if (!doc) return;
     const pendingByKey = new Map(doc.spans.filter(isPending).map((s) => [key(s), s]));
@@ -340,7 +355,9 @@ export class Store extends EventTarget {
       keptIndex.set(key(s), kept.length);
       kept.push(s);
     }
+    const keptSorted = overlapIndex(kept);
     const added = [];
+    const addedKeys = new Set();
     for (const m of machine) {
       if (!(m.start < m.end) || m.start < 0 || m.end > doc.text.length || !m.label) continue;
       const k = key(m);
@@ -356,16 +373,17 @@ export class Store extends EventTarget {
         }
         continue;
       }
-      if (kept.some((s) => s.start < m.end && m.start < s.end)) continue;
-      if (added.some((s) => key(s) === k)) continue;
+      if (addedKeys.has(k) || overlapsAny(keptSorted, m)) continue;
+      addedKeys.add(k);
       const old = pendingByKey.get(k);
       if (old && (old.value || '') === (m.value || '') && old.source === m.source) added.push(old);
       else added.push(makeSpan({ id: old?.id, start: m.start, end: m.end, label: m.label, value: m.value, source: m.source || 'engine', reviewed: false }));
     }
     const next = [...kept, ...added].sort(compareSpans);
     const same = next.length === doc.spans.length && next.every((s, i) => s === doc.spans[i]);
-    if (same) return;
-    this.commit(id, next, doc.rejected, 'Update pre-annotation', { undoable });
+    const fieldsChanged = fieldsBefore && STEP_FIELDS.some((k) => fieldsBefore[k] !== doc[k]);
+    if (same && !(undoable && fieldsChanged)) return;
+    this.commit(id, next, doc.rejected, fieldsChanged ? 'Change document date or language' : 'Update pre-annotation', { undoable, fieldsBefore });
   }
 
   // -- labels -------------------------------------------------------------
@@ -468,6 +486,40 @@ export class Store extends EventTarget {
       this.emit('dirty', { docId: doc.id });
     }
   }
+}
+
+/**
+ * Reviewed spans sorted by start, with the running maximum of their ends, so
+ * that "does [start, end) overlap any of them" is a binary search, not a scan
+ * (a pre-annotation of a long document has tens of thousands of spans).
+ */
+function overlapIndex(spans) {
+  const sorted = [...spans].sort((a, b) => a.start - b.start);
+  const maxEnd = [];
+  let m = -1;
+  for (const s of sorted) {
+    m = Math.max(m, s.end);
+    maxEnd.push(m);
+  }
+  return { sorted, maxEnd };
+}
+
+function overlapsAny({ sorted, maxEnd }, span) {
+  // The last reviewed span starting before span.end; any overlap has start < span.end
+  // and end > span.start, i.e. the running maximum of ends up to there exceeds span.start.
+  let lo = 0;
+  let hi = sorted.length - 1;
+  let last = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid].start < span.end) {
+      last = mid;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return last >= 0 && maxEnd[last] > span.start;
 }
 
 /** A title from the first non-empty line of a text. */

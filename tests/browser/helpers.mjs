@@ -2,17 +2,17 @@
 // hide files, e.g. the wasm package) and a fresh headless Chromium per test.
 
 import { createServer } from 'node:http';
-import { readFile, mkdtemp, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, normalize, extname, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 export const ROOT = normalize(join(dirname(fileURLToPath(import.meta.url)), '..', '..'));
 export const WWW = join(ROOT, 'www');
-export const HAVE_PKG = existsSync(join(WWW, 'pkg', 'lede.js')) && existsSync(join(WWW, 'pkg', 'lede_bg.wasm'));
-export const NEED_PKG = HAVE_PKG ? false : 'www/pkg is not built: run `bash www/build.sh` first';
+// The wasm package: www/pkg, or another build of it named by LEDE_PKG.
+export const PKG = process.env.LEDE_PKG ? normalize(process.env.LEDE_PKG) : join(WWW, 'pkg');
+export const HAVE_PKG = existsSync(join(PKG, 'lede.js')) && existsSync(join(PKG, 'lede_bg.wasm'));
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -31,8 +31,8 @@ export async function startServer({ hide = [] } = {}) {
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     const rel = path === '/' ? '/index.html' : path;
-    const file = normalize(join(WWW, rel));
-    if (!file.startsWith(WWW) || hide.some((h) => rel.startsWith(h))) {
+    const file = rel.startsWith('/pkg/') ? normalize(join(PKG, rel.slice(5))) : normalize(join(WWW, rel));
+    if (!(file.startsWith(WWW) || file.startsWith(PKG)) || hide.some((h) => rel.startsWith(h))) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
       return;
     }
@@ -54,34 +54,40 @@ export async function startServer({ hide = [] } = {}) {
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-/** A fresh Chromium with its own profile (so storage starts empty). */
-export async function launch({ viewport = { width: 1400, height: 900 } } = {}) {
-  const dir = await mkdtemp(join(tmpdir(), 'lede-chromium-'));
-  const context = await chromium.launchPersistentContext(dir, {
+/**
+ * Debian's Chromium, headless. Playwright gives it a fresh temporary profile;
+ * each test then takes a new context (its own, empty storage) from it.
+ */
+export async function startBrowser() {
+  return chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
     args: ARGS,
-    viewport,
-    acceptDownloads: true,
   });
-  const page = context.pages()[0] || await context.newPage();
+}
+
+/** A new context and page; `errors` collects uncaught page errors. */
+export async function newPage(browser, { viewport = { width: 1400, height: 900 }, init } = {}) {
+  const context = await browser.newContext({ viewport, acceptDownloads: true });
+  if (init) await context.addInitScript(init);
+  const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  return {
-    context,
-    page,
-    errors,
-    close: async () => {
-      await context.close();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+  return { context, page, errors };
 }
 
 /** Opens the page and waits until the engine has loaded (or failed). */
 export async function openApp(page, url, { engine = 'ready' } = {}) {
   await page.goto(url);
   await page.waitForFunction((want) => window.lede && window.lede.engine.status === want, engine, { timeout: 20000 });
+}
+
+/** Loads a sample with its button and waits until it is pre-annotated. */
+export async function loadSample(page, lang) {
+  const before = await page.evaluate(() => window.lede.store.order.length);
+  await page.click(lang === 'te' ? '#load-te' : '#load-en');
+  await page.waitForFunction((n) => window.lede.store.order.length > n, before);
+  await waitIdle(page);
 }
 
 /** Pastes a text as a new document (through the paste form) and waits for pre-annotation. */

@@ -1,0 +1,205 @@
+// Editing with the keyboard and the mouse: add, relabel, delete, undo/redo,
+// move between spans, edit a value, and find the work again after a reload.
+
+import test, { before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { HAVE_PKG, startServer, startBrowser, newPage, openApp, pasteDocument, selectRange, waitIdle, loadSample } from './helpers.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  assert.ok(HAVE_PKG, 'www/pkg is not built: run `bash www/build.sh` first');
+  server = await startServer();
+  browser = await startBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const TEXT = `NEW DELHI, 2025-03-11 — Finance Minister Lakshmi Reddy met officials of the Reserve Bank on March 3.
+A second meeting follows on April 14.`;
+
+const spans = (page) => page.evaluate(() => window.lede.store.current.spans.map((s) => ({ ...s })));
+const quote = (s) => TEXT.slice(s.start, s.end);
+const at = (w) => [TEXT.indexOf(w), TEXT.indexOf(w) + w.length];
+
+// Spans are checked by id and range, never by global counts: the engine's
+// entity model may find more or fewer spans as it improves.
+const byId = async (page, id) => (await spans(page)).find((x) => x.id === id);
+
+test('select + key adds a span; undo, redo, relabel and delete work from the keyboard', async () => {
+  const { context, page, errors } = await newPage(browser);
+  try {
+    await openApp(page, server.url);
+    await pasteDocument(page, TEXT);
+    const machine = await spans(page);
+    assert.ok(machine.some((x) => x.label === 'DATE'), 'the engine found the dates');
+
+    // A ninth label through the label editor: key 9.
+    await page.click('#edit-labels');
+    await page.fill('#new-label', 'EVENT');
+    await page.click('#add-label');
+    assert.equal(await page.locator('#labels-rows tr').last().locator('kbd').textContent(), '9');
+    await page.click('#labels-dialog button[type="submit"]');
+    assert.equal(await page.locator('#legend button[data-label="EVENT"] kbd').textContent(), '9');
+
+    await selectRange(page, ...at('second meeting'));
+    await page.keyboard.press('9');
+    let s = await spans(page);
+    assert.equal(s.length, machine.length + 1);
+    const ev = s.find((x) => x.label === 'EVENT');
+    assert.equal(quote(ev), 'second meeting');
+    assert.equal(ev.source, 'manual');
+    assert.equal(await page.locator(`#text mark[data-id="${ev.id}"]`).textContent(), 'second meeting');
+    assert.equal(await page.locator(`#text mark[data-id="${ev.id}"]`).getAttribute('data-label'), 'EVENT');
+    // The new span is selected and described in the side panel.
+    assert.equal(await page.textContent('#span-text'), 'second meeting');
+    assert.equal(await page.textContent('#span-source'), 'made by you');
+    assert.equal(await page.textContent('#legend button[data-label="EVENT"] .n'), '1');
+
+    await page.keyboard.press('Control+z');
+    assert.deepEqual(await spans(page), machine, 'undo removes it');
+    assert.equal(await page.locator(`#text mark[data-id="${ev.id}"]`).count(), 0);
+    await page.keyboard.press('Control+Shift+z');
+    assert.equal((await byId(page, ev.id))?.label, 'EVENT', 'redo brings it back');
+    await page.keyboard.press('Control+z');
+    await page.keyboard.press('Control+y');
+    assert.equal((await byId(page, ev.id))?.label, 'EVENT', 'Ctrl+Y redoes too');
+
+    // Click the span, relabel it with 2 (ORG), delete it.
+    await page.keyboard.press('Escape');
+    await page.click(`#text mark[data-id="${ev.id}"]`);
+    assert.equal(await page.textContent('#span-text'), 'second meeting');
+    await page.keyboard.press('2');
+    assert.equal((await byId(page, ev.id)).label, 'ORG');
+    assert.equal(await page.locator(`#text mark[data-id="${ev.id}"]`).getAttribute('data-label'), 'ORG');
+    await page.keyboard.press('Delete');
+    assert.equal(await byId(page, ev.id), undefined);
+    assert.equal((await spans(page)).length, machine.length);
+    assert.equal(await page.locator(`#text mark[data-id="${ev.id}"]`).count(), 0);
+    // Undo restores the deleted span with its label.
+    await page.keyboard.press('Control+z');
+    assert.equal((await byId(page, ev.id)).label, 'ORG');
+
+    // A label key with no selection and no selected span changes nothing.
+    await page.keyboard.press('Escape');
+    const before = await spans(page);
+    await page.keyboard.press('3');
+    assert.deepEqual(await spans(page), before);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('Tab moves between spans; Enter edits a date value; Backspace deletes; Accept all reviews the rest', async () => {
+  const { context, page, errors } = await newPage(browser);
+  try {
+    await openApp(page, server.url);
+    await pasteDocument(page, TEXT);
+    const all = await spans(page);
+    await page.focus('#text');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.textContent('#span-text'), quote(all[0]));
+    await page.keyboard.press('Tab');
+    assert.equal(await page.textContent('#span-text'), quote(all[1]));
+    await page.keyboard.press('Shift+Tab');
+    assert.equal(await page.textContent('#span-text'), quote(all[0]));
+    assert.equal(await page.locator('#text mark.sel').first().textContent(), quote(all[0]));
+
+    // Tab on to the "March 3" date; Enter focuses its value; a typed value and Enter store it as reviewed.
+    const k = all.findIndex((x) => x.label === 'DATE' && quote(x).startsWith('March 3'));
+    assert.ok(k >= 0, JSON.stringify(all));
+    for (let i = 0; i < k; i++) await page.keyboard.press('Tab');
+    assert.equal(await page.textContent('#span-text'), quote(all[k]));
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'span-value');
+    await page.fill('#span-value', '2024-03-03');
+    await page.keyboard.press('Enter');
+    let s = await byId(page, all[k].id);
+    assert.equal(s.value, '2024-03-03');
+    assert.equal(s.reviewed, true);
+    assert.match(await page.textContent('#span-status'), /reviewed/);
+
+    // Backspace deletes the selected span (focus is back in the text).
+    await page.keyboard.press('Backspace');
+    assert.equal(await byId(page, all[k].id), undefined);
+    assert.equal((await spans(page)).length, all.length - 1);
+
+    await page.click('#accept-all');
+    s = await spans(page);
+    assert.ok(s.every((x) => x.reviewed));
+    assert.equal(await page.locator('#text mark.pending').count(), 0);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('changing the document date re-resolves machine values but keeps the spans a person made or corrected', async () => {
+  const { context, page } = await newPage(browser);
+  try {
+    await openApp(page, server.url);
+    await pasteDocument(page, TEXT);
+    await selectRange(page, ...at('second meeting'));
+    await page.keyboard.press('4');
+    // Correct the value of the March 3 date by hand.
+    const march = (await spans(page)).find((x) => quote(x).startsWith('March 3'));
+    await page.evaluate((id) => window.lede.controls.select(id), march.id);
+    await page.fill('#span-value', '1999-03-03');
+    await page.keyboard.press('Enter');
+    await waitIdle(page);
+
+    await page.fill('#doc-dct', '2030-06-01');
+    await page.dispatchEvent('#doc-dct', 'change');
+    await page.waitForFunction(() => window.lede.store.current.spans.some((s) => s.value && s.value.startsWith('2030')));
+    await waitIdle(page);
+    const s = await spans(page);
+    assert.ok(s.some((x) => x.label === 'MISC' && quote(x) === 'second meeting' && x.source === 'manual'), 'the hand-made span is kept');
+    assert.equal(s.find((x) => quote(x).startsWith('March 3')).value, '1999-03-03', 'the corrected value is kept');
+    assert.equal(s.find((x) => quote(x).startsWith('April 14')).value, '2030-04-14', 'an untouched machine value is re-resolved');
+    assert.match(await page.textContent('#dct-source'), /set by you/);
+    // The date change and its re-run are one undo step (from the text, not the date field).
+    await page.focus('#text');
+    await page.keyboard.press('Control+z');
+    assert.equal((await spans(page)).find((x) => quote(x).startsWith('April 14')).value, '2025-04-14');
+    assert.equal(await page.inputValue('#doc-dct'), '2025-03-11');
+    assert.match(await page.textContent('#dct-source'), /dateline/);
+    await page.keyboard.press('Control+Shift+z');
+    assert.equal(await page.inputValue('#doc-dct'), '2030-06-01');
+  } finally {
+    await context.close();
+  }
+});
+
+test('work survives a reload: documents, spans, corrections, labels and the current document', async () => {
+  const { context, page, errors } = await newPage(browser);
+  try {
+    await openApp(page, server.url);
+    await loadSample(page, 'en');
+    await pasteDocument(page, TEXT, { title: 'Second' });
+    await selectRange(page, ...at('second meeting'));
+    await page.keyboard.press('4');
+    await page.evaluate(() => window.lede.store.addLabel('EVENT'));
+    await waitIdle(page);
+    assert.equal(await page.textContent('#save-status'), 'All changes saved');
+    const beforeState = await page.evaluate(() => ({ docs: window.lede.store.documents().map((d) => ({ id: d.id, title: d.title, text: d.text, dct: d.dct, spans: d.spans })), current: window.lede.store.currentId }));
+
+    await page.reload();
+    await openApp(page, server.url);
+    await waitIdle(page);
+    const afterState = await page.evaluate(() => ({ docs: window.lede.store.documents().map((d) => ({ id: d.id, title: d.title, text: d.text, dct: d.dct, spans: d.spans })), current: window.lede.store.currentId }));
+    assert.deepEqual(afterState, beforeState);
+    assert.equal(await page.locator('#doc-list li').count(), 2);
+    const misc = afterState.docs[1].spans.find((x) => x.label === 'MISC' && x.source === 'manual');
+    assert.equal(await page.locator(`#text mark[data-id="${misc.id}"]`).textContent(), 'second meeting');
+    assert.equal(await page.locator('#legend button[data-label="EVENT"]').count(), 1);
+    assert.equal(await page.inputValue('#doc-title'), 'Second');
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
