@@ -4,9 +4,7 @@
 //! implied. One pass over the text; rules are indexed by what their first
 //! element can match, so most tokens cost one hash lookup.
 
-use std::collections::HashMap;
-
-use super::grammar::{fold, Class, Elem, Field, Grammar, Matcher, Rule, SuffixKind, Val};
+use super::grammar::{fold, Class, Elem, FastMap, Field, Grammar, Matcher, Rule, SuffixKind, Val};
 use super::said::{Amount, Extraction, Implied, Said, Tense};
 
 const NONE: u32 = u32::MAX;
@@ -65,11 +63,11 @@ fn is_word_char(c: char) -> bool {
     if c.is_ascii() {
         return c.is_ascii_alphabetic();
     }
-    c.is_alphabetic()
-        || ('\u{0900}'..='\u{0DFF}').contains(&c)
-        || ('\u{0300}'..='\u{036F}').contains(&c)
+    ('\u{0900}'..='\u{0DFF}').contains(&c)
         || c == '\u{200C}'
         || c == '\u{200D}'
+        || ('\u{0300}'..='\u{036F}').contains(&c)
+        || c.is_alphabetic()
 }
 
 struct Raw {
@@ -189,6 +187,10 @@ pub fn classify(g: &Grammar, text: &str) -> Tokens {
             Kind::Word => {
                 let w = &text[r.start..r.end];
                 fold(w, &mut buf);
+                // A joiner left at the end ("మార్చ్\u{200C}") changes nothing.
+                while buf.ends_with(['\u{200C}', '\u{200D}']) {
+                    buf.pop();
+                }
                 let caps = w.chars().next().is_some_and(char::is_uppercase);
                 let mut entry = g.ids.get(buf.as_str()).copied();
                 tok.word = entry.unwrap_or(NONE);
@@ -335,7 +337,13 @@ fn num_of(senses: &[(Class, Val)], t: &Tok, class: Class) -> Option<i64> {
 
 /// "twenty-five", "one hundred", "nineteen ninety-six" become one number.
 fn merge_number_words(toks: &mut Vec<Tok>, senses: &mut Vec<(Class, Val)>, text: &str, g: &Grammar) {
-    if !toks.iter().any(|t| t.number_word) {
+    // Only a number word followed (across a hyphen or "and") by another
+    // number word or a multiplier can merge; most texts have none.
+    let mergeable = |i: usize| {
+        let next_is_number = |j: usize| toks.get(j).is_some_and(|n| n.number_word || num_of(senses, n, Class::Multiplier).is_some());
+        toks[i].number_word && (next_is_number(i + 1) || next_is_number(i + 2))
+    };
+    if !(0..toks.len()).any(mergeable) {
         return;
     }
     let and = g.ids.get("and").copied().unwrap_or(NONE);
@@ -422,7 +430,7 @@ fn class_key(c: Class) -> u64 {
 /// The rules and their index by first element.
 pub struct Engine {
     pub grammar: Grammar,
-    index: HashMap<u64, Vec<u16>>,
+    index: FastMap<u64, Vec<u16>>,
 }
 
 struct Best {
@@ -432,7 +440,7 @@ struct Best {
 
 impl Engine {
     pub fn new(grammar: Grammar) -> Engine {
-        let mut index: HashMap<u64, Vec<u16>> = HashMap::new();
+        let mut index: FastMap<u64, Vec<u16>> = FastMap::default();
         for (ri, rule) in grammar.rules.iter().enumerate() {
             for e in &rule.elems {
                 match &e.matcher {

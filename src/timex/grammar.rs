@@ -31,9 +31,48 @@
 //! A unit test runs all examples through the engine.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::said::{Modifier, PartOfDay, RefKind, Season, Tense, TimexType, Unit};
 use crate::error::Error;
+
+/// A small fast hash for the short keys of the word lists and the rule
+/// index (word lookups happen once per token).
+#[derive(Clone, Copy, Default)]
+pub struct FastHasher(u64);
+
+impl Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut v = 0u64;
+            for (i, b) in chunk.iter().enumerate() {
+                v |= (*b as u64) << (8 * i);
+            }
+            self.add(v);
+        }
+    }
+    fn write_u8(&mut self, n: u8) {
+        self.add(n as u64);
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl FastHasher {
+    #[inline]
+    fn add(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
 
 pub const COMMON: &str = include_str!("data/common.txt");
 
@@ -305,7 +344,7 @@ pub struct Rule {
 #[derive(Clone, Debug)]
 pub struct Grammar {
     pub lang: String,
-    pub ids: HashMap<String, u32>,
+    pub ids: FastMap<String, u32>,
     pub entries: Vec<WordEntry>,
     pub rules: Vec<Rule>,
     /// Attached suffixes, longest first.
@@ -346,7 +385,7 @@ impl Grammar {
     pub fn from_sources(lang: &str, sources: &[(&str, &str)]) -> Result<Grammar, Error> {
         let mut g = Grammar {
             lang: lang.to_string(),
-            ids: HashMap::new(),
+            ids: FastMap::default(),
             entries: Vec::new(),
             rules: Vec::new(),
             suffixes: Vec::new(),
