@@ -73,12 +73,23 @@ impl Refiner for SnapToGraphemes {
 }
 
 /// Leaves a set of spans in which no two overlap, so the output can be used
-/// as flat BIO labels or spaCy `doc.ents` as it is.
+/// as flat BIO labels or spaCy `doc.ents` as it is. Entities (the tagger's
+/// PER/ORG/LOC/MISC) and temporal expressions (DATE, TIME, DURATION, SET)
+/// compete here on equal terms, by one order of preference:
 ///
-/// Policy: a longer span wins over a shorter one it overlaps ("Fourth of July
-/// Parade" as one name beats "Fourth of July" inside it; "the summer of 2023"
-/// beats "2023"); at equal length a temporal expression wins over an entity,
-/// because its value carries more than the label; then the earlier span.
+/// 1. The longer span wins over any shorter one it overlaps, nested or
+///    crossing. A date inside a name stays part of the name ("Fourth of July
+///    Parade Committee" ORG, "2024 Summer Olympics" MISC, "Sunday Times" ORG
+///    beat "Fourth of July", "2024", "Sunday"); a name inside a longer
+///    temporal expression stays part of it ("Christmas Day" DATE beats
+///    "Christmas" MISC; "the summer of 2023" beats "2023").
+/// 2. At equal length a temporal expression wins over an entity: a holiday
+///    tagged both ways ("Fourth of July" DATE and MISC, "Diwali") keeps the
+///    DATE, whose normalised value carries more than a label.
+/// 3. Then the span that starts first, then the earlier recogniser's.
+///
+/// Runs in O(n log n): the spans kept so far are disjoint, so only the kept
+/// span nearest before a candidate's end can overlap it.
 pub struct ResolveOverlaps;
 
 impl Refiner for ResolveOverlaps {
@@ -87,15 +98,25 @@ impl Refiner for ResolveOverlaps {
     }
 
     fn refine(&self, _doc: &Document, mut spans: Vec<Span>) -> Vec<Span> {
+        // Stable: among identical keys the earlier proposal stays first.
         spans.sort_by(|a, b| {
             b.len()
                 .cmp(&a.len())
                 .then(b.is_temporal().cmp(&a.is_temporal()))
                 .then(a.start.cmp(&b.start))
         });
+        let mut kept_at: std::collections::BTreeMap<(usize, usize), ()> = std::collections::BTreeMap::new();
         let mut kept: Vec<Span> = Vec::with_capacity(spans.len());
         for s in spans {
-            if !kept.iter().any(|k| k.overlaps(&s)) {
+            let clash = if s.is_empty() {
+                kept.iter().any(|k| k.overlaps(&s))
+            } else {
+                kept_at.range(..(s.end, 0)).next_back().is_some_and(|(&(_, end), _)| end > s.start)
+            };
+            if !clash {
+                if !s.is_empty() {
+                    kept_at.insert((s.start, s.end), ());
+                }
                 kept.push(s);
             }
         }
@@ -135,6 +156,88 @@ mod tests {
             got,
             vec![(0, 18, "DATE".into(), "b".into()), (22, 27, "DATE".into(), "d".into())]
         );
+    }
+
+    fn resolve(text: &str, spans: &[(&str, &str, &str)]) -> Vec<(String, String)> {
+        let doc = Document::new(text, "en", None);
+        let proposed = spans
+            .iter()
+            .map(|(quote, label, source)| {
+                let start = text.find(quote).unwrap();
+                Span::new(start, start + quote.len(), label, source)
+            })
+            .collect();
+        ResolveOverlaps
+            .refine(&doc, proposed)
+            .into_iter()
+            .map(|s| (text[s.start..s.end].to_string(), s.label))
+            .collect()
+    }
+
+    fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
+        v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    }
+
+    #[test]
+    fn entities_and_dates_share_one_policy() {
+        // A date inside a name stays part of the name.
+        let t = "The Fourth of July Parade Committee met the Sunday Times on Monday.";
+        assert_eq!(
+            resolve(t, &[
+                ("Fourth of July", "DATE", "timex"),
+                ("Fourth of July Parade Committee", "ORG", "ner"),
+                ("Sunday", "DATE", "timex"),
+                ("Sunday Times", "ORG", "ner"),
+                ("Monday", "DATE", "timex"),
+            ]),
+            pairs(&[("Fourth of July Parade Committee", "ORG"), ("Sunday Times", "ORG"), ("Monday", "DATE")])
+        );
+        // A holiday tagged both ways keeps the date; a name inside a longer
+        // temporal expression goes.
+        let t = "Fireworks on the Fourth of July and on Christmas Day.";
+        assert_eq!(
+            resolve(t, &[
+                ("Fourth of July", "MISC", "ner"),
+                ("Fourth of July", "DATE", "timex"),
+                ("Christmas", "MISC", "ner"),
+                ("Christmas Day", "DATE", "timex"),
+            ]),
+            pairs(&[("Fourth of July", "DATE"), ("Christmas Day", "DATE")])
+        );
+        // Crossing spans: the longer one, whichever kind.
+        let t = "said May Day Parade organisers";
+        assert_eq!(
+            resolve(t, &[("May Day", "DATE", "timex"), ("Day Parade organisers", "ORG", "ner")]),
+            pairs(&[("Day Parade organisers", "ORG")])
+        );
+    }
+
+    #[test]
+    fn many_spans_resolve_like_the_pairwise_rule() {
+        // Against the quadratic definition on a dense pseudo-random set.
+        let text = "x".repeat(400);
+        let doc = Document::new(text.as_str(), "en", None);
+        let mut seed = 12345u64;
+        let mut spans = Vec::new();
+        for i in 0..300 {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let start = (seed >> 33) as usize % 390;
+            let len = 1 + (seed >> 20) as usize % 10;
+            let label = if i % 3 == 0 { "DATE" } else { "ORG" };
+            spans.push(Span::new(start, start + len, label, "r"));
+        }
+        let got = ResolveOverlaps.refine(&doc, spans.clone());
+        let mut order = spans;
+        order.sort_by(|a, b| b.len().cmp(&a.len()).then(b.is_temporal().cmp(&a.is_temporal())).then(a.start.cmp(&b.start)));
+        let mut want: Vec<Span> = Vec::new();
+        for s in order {
+            if !want.iter().any(|k| k.overlaps(&s)) {
+                want.push(s);
+            }
+        }
+        want.sort_by_key(|s| (s.start, s.end));
+        assert_eq!(got, want);
+        assert!(got.windows(2).all(|w| w[0].end <= w[1].start));
     }
 
     #[test]

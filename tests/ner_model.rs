@@ -25,6 +25,8 @@ fn fixture_model(seed: u64) -> Vec<u8> {
         seed,
         trained_on: "fixture-en.jsonl".into(),
         gazetteer: true,
+        margin: 1.0,
+        miss_cost: 2.0,
     };
     train::train(&docs, &[], &cfg, &mut |_| {}).to_bytes()
 }

@@ -21,7 +21,7 @@ use super::tokenize::Tokens;
 
 /// The version of the feature templates: a model trained with other
 /// templates is refused at load time.
-pub const FEATURE_SET: u32 = 2;
+pub const FEATURE_SET: u32 = 6;
 
 /// A hasher for keys that are already good 64-bit hashes.
 #[derive(Default)]
@@ -52,8 +52,12 @@ pub fn mix(a: u64, b: u64) -> u64 {
 }
 
 pub fn hash_str(s: &str) -> u64 {
+    hash_bytes(s.as_bytes())
+}
+
+pub fn hash_bytes(s: &[u8]) -> u64 {
     let mut h = 0x5151_5151_5151_5151u64;
-    for chunk in s.as_bytes().chunks(8) {
+    for chunk in s.chunks(8) {
         let mut buf = [0u8; 8];
         buf[..chunk.len()].copy_from_slice(chunk);
         h = mix(h, u64::from_le_bytes(buf));
@@ -70,16 +74,23 @@ const EOS: u64 = 0x0E05_0E05_0E05_0E05;
 pub struct TokenInfo {
     /// Lower-cased form.
     pub lw: u64,
+    /// The lower-cased form less a Telugu case suffix ("హైదరాబాద్‌లో" ->
+    /// "హైదరాబాద్"); the key of name lists and history. `lw` elsewhere.
+    pub stem: u64,
     /// As written.
     pub raw: u64,
     /// Compressed shape ("Xx", "X.X.", "d-d", "t" for Telugu letters...).
     pub shape: u64,
-    pub prefix: [u64; 4],
-    pub suffix: [u64; 4],
+    /// Prefixes and suffixes of 1 to 4 characters (6 in Telugu, where
+    /// stems are longer and case suffixes are glued on).
+    pub prefix: [u64; 6],
+    pub suffix: [u64; 6],
     pub n_affix: u8,
     pub flags: u8,
     /// Length class: 1, 2, 3, 4-6, 7-10, 11+ characters.
     pub len_class: u8,
+    /// QUOTE when the token is a quotation mark.
+    pub kind: u8,
 }
 
 pub const CAP: u8 = 1; // first letter upper case
@@ -89,6 +100,8 @@ pub const HAS_DIGIT: u8 = 8;
 pub const INITIAL: u8 = 16; // first word of a sentence (after opening punctuation)
 pub const HEADLINE: u8 = 32; // in a sentence written in capitals
 pub const ALPHA: u8 = 64; // has a letter
+pub const TELUGU: u8 = 128; // written in Telugu script
+pub const QUOTE: u8 = 1; // in `TokenInfo::kind`: a quotation mark
 
 fn char_class(c: char) -> u8 {
     if c.is_ascii_digit() || c.is_numeric() {
@@ -115,7 +128,10 @@ fn char_class(c: char) -> u8 {
 /// Computes the per-token properties of one token's text.
 pub fn token_info(w: &str) -> TokenInfo {
     let mut info = TokenInfo::default();
-    let mut lower = String::with_capacity(w.len());
+    // Lower case on the stack for the common short ASCII word.
+    let mut stack = [0u8; 48];
+    let mut lower = String::new();
+    let ascii = w.len() <= stack.len() && w.is_ascii();
     let mut shape = [0u8; 12];
     let mut shape_len = 0usize;
     let mut letters = 0usize;
@@ -123,12 +139,38 @@ pub fn token_info(w: &str) -> TokenInfo {
     let mut first_letter: Option<char> = None;
     let mut n_chars = 0usize;
     for c in w.chars() {
-        n_chars += 1;
-        if c.is_ascii() {
-            lower.push(c.to_ascii_lowercase());
+        if ('\u{0C00}'..='\u{0C7F}').contains(&c) {
+            // Telugu, without the slow Unicode tables: no case; digits,
+            // the virama (a mark: no shape of its own), letters and signs.
+            info.flags |= TELUGU;
+            lower.push(c);
+            n_chars += 1;
+            let cls = match c {
+                '\u{0C66}'..='\u{0C6F}' => {
+                    info.flags |= HAS_DIGIT;
+                    b'd'
+                }
+                '\u{0C4D}' => continue,
+                _ => {
+                    letters += 1;
+                    first_letter.get_or_insert('\u{0C05}');
+                    b't'
+                }
+            };
+            if shape_len == 0 || shape[shape_len - 1] != cls {
+                if shape_len < shape.len() {
+                    shape[shape_len] = cls;
+                    shape_len += 1;
+                }
+            }
+            continue;
+        }
+        if ascii {
+            stack[n_chars] = (c as u8).to_ascii_lowercase();
         } else {
             lower.extend(c.to_lowercase());
         }
+        n_chars += 1;
         if c.is_alphabetic() {
             letters += 1;
             if first_letter.is_none() {
@@ -162,7 +204,17 @@ pub fn token_info(w: &str) -> TokenInfo {
     if letters >= 2 && uppers == letters {
         info.flags |= ALL_CAPS;
     }
-    info.lw = hash_str(&lower);
+    if matches!(w, "\"" | "'" | "\u{201C}" | "\u{201D}" | "\u{2018}" | "\u{2019}" | "\u{AB}" | "\u{BB}" | "''" | "``") {
+        info.kind |= QUOTE;
+    }
+    let lower: &str = if ascii { std::str::from_utf8(&stack[..w.len()]).unwrap_or("") } else { &lower };
+    info.lw = hash_str(lower);
+    info.stem = info.lw;
+    if info.flags & TELUGU != 0 {
+        if let Some(stem) = telugu_stem(lower) {
+            info.stem = hash_str(stem);
+        }
+    }
     info.raw = hash_str(w);
     info.shape = hash_str(std::str::from_utf8(&shape[..shape_len]).unwrap_or(""));
     info.len_class = match n_chars {
@@ -173,23 +225,57 @@ pub fn token_info(w: &str) -> TokenInfo {
     };
     // Affixes over the lower-cased characters; only for words longer than
     // the affix, so that the whole word is not repeated as an affix.
-    let chars: Vec<(usize, char)> = lower.char_indices().collect();
-    let n = chars.len();
+    let max_affix = if info.flags & TELUGU != 0 { 6 } else { 4 };
     let mut k = 0;
-    while k < 4 && k + 1 < n {
-        let end = chars[k + 1].0;
-        info.prefix[k] = hash_str(&lower[..end]);
-        let start = chars[n - 1 - k].0;
-        info.suffix[k] = hash_str(&lower[start..]);
-        k += 1;
+    if ascii {
+        let n = lower.len();
+        while k < max_affix && k + 1 < n {
+            info.prefix[k] = hash_str(&lower[..k + 1]);
+            info.suffix[k] = hash_str(&lower[n - 1 - k..]);
+            k += 1;
+        }
+    } else {
+        let chars: Vec<(usize, char)> = lower.char_indices().collect();
+        let n = chars.len();
+        while k < max_affix && k + 1 < n {
+            let end = chars[k + 1].0;
+            info.prefix[k] = hash_str(&lower[..end]);
+            let start = chars[n - 1 - k].0;
+            info.suffix[k] = hash_str(&lower[start..]);
+            k += 1;
+        }
     }
     info.n_affix = k as u8;
     info
 }
 
+/// Case suffixes and postpositions glued to Telugu nouns, longest first.
+const TELUGU_SUFFIXES: &[&str] = &[
+    "నుంచి", "నుండి", "లోని", "లోను", "లోకి", "ల్లో", "లలో", "లకు", "లను", "లతో", "వారి", "గారి", "గారు", "లో", "కు", "కి",
+    "ను", "ని", "తో", "గా", "పై", "పు", "యొక్క", "లు", "దే",
+];
+
+/// A Telugu word without its case suffix, if it has one and at least
+/// three characters are left.
+pub fn telugu_stem(word: &str) -> Option<&str> {
+    for suf in TELUGU_SUFFIXES {
+        if let Some(stem) = word.strip_suffix(suf) {
+            let stem = stem.trim_end_matches(['\u{200C}', '\u{200D}']);
+            if stem.chars().count() >= 3 {
+                return Some(stem);
+            }
+        }
+    }
+    None
+}
+
 /// Everything about a document that features read, computed once.
 pub struct DocContext {
     pub info: Vec<TokenInfo>,
+    /// Character trigrams of Telugu words (transliterated names share
+    /// pieces: "-య్య", "-రావు"), per token as ranges into one vector.
+    ngrams: Vec<u64>,
+    ngram_at: Vec<u32>,
     /// Lower-cased forms seen capitalised in mid-sentence, outside headlines.
     cap_mid: IdSet,
     /// Lower-cased forms seen written in lower case.
@@ -199,6 +285,23 @@ pub struct DocContext {
 impl DocContext {
     pub fn new(text: &str, toks: &Tokens) -> DocContext {
         let mut info: Vec<TokenInfo> = toks.tokens.iter().map(|t| token_info(t.text(text))).collect();
+        let mut ngrams = Vec::new();
+        let mut ngram_at = Vec::with_capacity(info.len() + 1);
+        let mut chars: Vec<char> = Vec::new();
+        for (t, tok) in info.iter().zip(&toks.tokens) {
+            ngram_at.push(ngrams.len() as u32);
+            if t.flags & TELUGU == 0 {
+                continue;
+            }
+            chars.clear();
+            chars.push('^');
+            chars.extend(tok.text(text).chars());
+            chars.push('$');
+            for w in chars.windows(3) {
+                ngrams.push(mix(mix(w[0] as u64, w[1] as u64), w[2] as u64));
+            }
+        }
+        ngram_at.push(ngrams.len() as u32);
         let mut cap_mid = IdSet::default();
         let mut lower_seen = IdSet::default();
         for s in &toks.sentences {
@@ -232,7 +335,7 @@ impl DocContext {
                 }
             }
         }
-        DocContext { info, cap_mid, lower_seen }
+        DocContext { info, ngrams, ngram_at, cap_mid, lower_seen }
     }
 }
 
@@ -249,8 +352,8 @@ const T_SH_M1: u64 = 9;
 const T_SH_P1: u64 = 10;
 const T_SH_M1_0: u64 = 11;
 const T_SH_0_P1: u64 = 12;
-const T_PRE: u64 = 13;
-const T_SUF: u64 = 17;
+const T_PRE: u64 = 50;
+const T_SUF: u64 = 60;
 const T_BI_M1: u64 = 21;
 const T_BI_P1: u64 = 22;
 const T_POS: u64 = 23;
@@ -263,6 +366,11 @@ const T_LW_M1_SH: u64 = 29;
 const T_SH_LW_P1: u64 = 30;
 const T_GAZ: u64 = 31;
 const T_GAZ_SH: u64 = 32;
+const T_NGRAM: u64 = 33;
+const T_QUOTE: u64 = 34;
+const T_SUF_M1: u64 = 35;
+const T_SUF_P1: u64 = 36;
+const T_STEM: u64 = 37;
 const T_HIST: u64 = 40;
 const T_HIST_M1: u64 = 41;
 const T_HIST_P1: u64 = 42;
@@ -301,6 +409,34 @@ pub fn sentence_features(
             info[j as usize].shape
         }
     };
+    // Short quoted stretches (titles of works, nicknames): 1 inside, 2 first
+    // word, 4 last word.
+    let mut quoted = vec![0u8; n];
+    let mut open: Option<usize> = None;
+    for i in 0..n {
+        if info[i].kind & QUOTE == 0 {
+            continue;
+        }
+        match open.take() {
+            Some(o) if i > o + 1 && i - o <= 12 => {
+                for q in &mut quoted[o + 1..i] {
+                    *q |= 1;
+                }
+                quoted[o + 1] |= 2;
+                quoted[i - 1] |= 4;
+            }
+            Some(_) => {}
+            None => open = Some(i),
+        }
+    }
+    let suf3 = |j: isize| -> u64 {
+        if j < 0 || j as usize >= n {
+            NONE
+        } else {
+            let t = &info[j as usize];
+            if t.n_affix >= 3 { t.suffix[2] } else { t.lw }
+        }
+    };
     for i in 0..n {
         offsets.push(out.len() as u32);
         let t = &info[i];
@@ -332,9 +468,21 @@ pub fn sentence_features(
         out.push(f(T_POS, mix(pos, flag_class(t.flags))));
         out.push(f(T_LW_POS, mix(pos, t.lw)));
         out.push(f(T_LEN, t.len_class as u64));
+        if t.stem != t.lw {
+            out.push(f(T_STEM, t.stem));
+        }
+        out.push(f(T_SUF_M1, suf3(ii - 1)));
+        out.push(f(T_SUF_P1, suf3(ii + 1)));
+        if quoted[i] != 0 {
+            out.push(f(T_QUOTE, mix(quoted[i] as u64, flag_class(t.flags))));
+        }
         if t.flags & ALPHA != 0 {
             let d = (ctx.cap_mid.contains(&t.lw) as u64) | ((ctx.lower_seen.contains(&t.lw) as u64) << 1);
             out.push(f(T_DOC, mix(mix(d, pos), flag_class(t.flags))));
+        }
+        let (a, b) = (ctx.ngram_at[range.start + i] as usize, ctx.ngram_at[range.start + i + 1] as usize);
+        for &g in &ctx.ngrams[a..b] {
+            out.push(f(T_NGRAM, g));
         }
         if let Some(g) = gaz {
             for &(ty, p) in &g[i] {
@@ -368,7 +516,7 @@ impl History {
     pub fn record(&mut self, ctx: &DocContext, range: std::ops::Range<usize>, types: &[u8]) {
         for (t, &ty) in ctx.info[range].iter().zip(types) {
             if t.flags & ALPHA != 0 {
-                self.seen.insert(t.lw, ty);
+                self.seen.insert(t.stem, ty);
             }
         }
     }
@@ -376,7 +524,7 @@ impl History {
     /// Appends the history features of token `i` of the sentence.
     pub fn features(&self, ctx: &DocContext, range: std::ops::Range<usize>, i: usize, out: &mut Vec<u64>) {
         let info = &ctx.info[range];
-        let h = |j: usize| -> u64 { self.get(info[j].lw).map_or(0xFF, |v| v as u64) };
+        let h = |j: usize| -> u64 { self.get(info[j].stem).map_or(0xFF, |v| v as u64) };
         let f = |tpl: u64, v: u64| mix(mix(tpl, v), tpl);
         let t = &info[i];
         let hi = h(i);

@@ -1,5 +1,5 @@
 //! Name lists induced from the training data: every gold entity string (up
-//! to `MAX_LEN` tokens, lower-cased) with the set of types it was labelled
+//! to `MAX_LEN` tokens, lower-cased, Telugu case suffixes stripped) with the set of types it was labelled
 //! with. A match is a feature, not a decision: the tagger learns how far to
 //! trust it. While training, a document's own names are left out of the list
 //! it sees, so the tagger learns how much the list is worth on unseen text
@@ -43,7 +43,7 @@ pub fn find(gaz: &dyn GazLookup, ctx: &DocContext, range: Range<usize>, out: &mu
         }
         let mut h = 0x6A7E_77E1_u64;
         for len in 1..=MAX_LEN.min(n - i) {
-            h = mix(h, info[i + len - 1].lw);
+            h = mix(h, info[i + len - 1].stem);
             let mask = gaz.lookup(mix(h, len as u64));
             if mask == 0 {
                 continue;

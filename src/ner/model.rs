@@ -191,6 +191,8 @@ impl Model {
 }
 
 impl Weights for &Model {
+    const FROZEN: bool = true;
+
     fn n_tags(&self) -> usize {
         self.n_tags
     }
@@ -204,9 +206,37 @@ impl Weights for &Model {
         }
     }
 
+    fn add_all<'a>(&self, hs: impl Iterator<Item = &'a u64>, acc: &mut [f32]) {
+        // Integer sums over rows of a width known at compile time for the
+        // usual label sets (BIO and BILOU over four types).
+        match self.n_tags {
+            9 => add_rows::<9>(&self.weights, self.info.bits, hs, acc),
+            17 => add_rows::<17>(&self.weights, self.info.bits, hs, acc),
+            _ => {
+                for &h in hs {
+                    self.add(h, acc);
+                }
+            }
+        }
+    }
+
     fn transition(&self, prev: Option<usize>, cur: usize) -> f32 {
         let p = prev.unwrap_or(self.n_tags);
         self.trans[p * self.n_tags + cur] as f32
+    }
+}
+
+fn add_rows<'a, const T: usize>(weights: &[i16], bits: u8, hs: impl Iterator<Item = &'a u64>, acc: &mut [f32]) {
+    let mut sum = [0i32; T];
+    for &h in hs {
+        let b = bucket(h, bits) * T;
+        let row: &[i16; T] = weights[b..b + T].try_into().expect("row inside the table");
+        for k in 0..T {
+            sum[k] += row[k] as i32;
+        }
+    }
+    for (a, s) in acc.iter_mut().zip(sum) {
+        *a += s as f32;
     }
 }
 

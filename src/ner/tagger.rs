@@ -136,19 +136,27 @@ impl Scheme {
 /// Scores of features: the float weights being trained or the quantised
 /// weights of a shipped model.
 pub trait Weights {
+    /// True when the weights do not change while a document is tagged
+    /// (a shipped model, or averaged weights being evaluated): transition
+    /// scores are then computed once and features are not kept.
+    const FROZEN: bool = false;
     fn n_tags(&self) -> usize;
     /// Adds the weights of feature hash `h` for every tag to `acc`.
     fn add(&self, h: u64, acc: &mut [f32]);
+    /// Adds the weights of all of `hs`.
+    fn add_all<'a>(&self, hs: impl Iterator<Item = &'a u64>, acc: &mut [f32]) {
+        for &h in hs {
+            self.add(h, acc);
+        }
+    }
     /// The score of tag `cur` after `prev` (`None`: sentence start).
     fn transition(&self, prev: Option<usize>, cur: usize) -> f32;
 }
 
-/// Best tag sequence under `scheme`'s constraints; `emit` is `n * t` scores.
-pub fn viterbi<W: Weights>(w: &W, scheme: Scheme, emit: &[f32], n: usize) -> Vec<usize> {
+/// The transition scores under `scheme`'s constraints: `(t + 1) * t`, the
+/// last row for the sentence start, forbidden moves at minus infinity.
+pub fn transitions<W: Weights>(w: &W, scheme: Scheme) -> Vec<f32> {
     let t = w.n_tags();
-    if n == 0 {
-        return Vec::new();
-    }
     let mut trans = vec![f32::NEG_INFINITY; (t + 1) * t];
     for cur in 0..t {
         for prev in 0..=t {
@@ -158,17 +166,38 @@ pub fn viterbi<W: Weights>(w: &W, scheme: Scheme, emit: &[f32], n: usize) -> Vec
             }
         }
     }
+    trans
+}
+
+/// Best tag sequence under `scheme`'s constraints; `emit` is `n * t` scores.
+pub fn viterbi<W: Weights>(w: &W, scheme: Scheme, emit: &[f32], n: usize) -> Vec<usize> {
+    viterbi_with(&transitions(w, scheme), w.n_tags(), scheme, emit, n)
+}
+
+/// `viterbi` with the transition scores given.
+pub fn viterbi_with(trans: &[f32], t: usize, scheme: Scheme, emit: &[f32], n: usize) -> Vec<usize> {
+    if n == 0 {
+        return Vec::new();
+    }
     let mut score = vec![f32::NEG_INFINITY; t];
     for cur in 0..t {
         score[cur] = trans[t * t + cur] + emit[cur];
+    }
+    // Column-major copy: the scores into `cur` from every `prev`, contiguous.
+    let mut into = vec![0f32; t * t];
+    for prev in 0..t {
+        for cur in 0..t {
+            into[cur * t + prev] = trans[prev * t + cur];
+        }
     }
     let mut back = vec![0u8; n * t];
     let mut next = vec![0f32; t];
     for i in 1..n {
         for cur in 0..t {
             let (mut best, mut arg) = (f32::NEG_INFINITY, 0usize);
-            for prev in 0..t {
-                let s = score[prev] + trans[prev * t + cur];
+            let col = &into[cur * t..(cur + 1) * t];
+            for (prev, (&sc, &tr)) in score.iter().zip(col).enumerate() {
+                let s = sc + tr;
                 if s > best {
                     best = s;
                     arg = prev;
@@ -227,31 +256,56 @@ pub fn tag_prepared<W: Weights>(
     scheme: Scheme,
     doc: &Prepared,
     history: &mut History,
+    each: impl FnMut(&mut W, usize, Range<usize>, &[Vec<u64>], &[usize]),
+) {
+    tag_prepared_with(w, scheme, doc, history, |_, _| {}, each)
+}
+
+/// `tag_prepared`, with `adjust(token range, scores)` changing the scores
+/// before decoding (cost-augmented decoding while training).
+pub fn tag_prepared_with<W: Weights>(
+    w: &mut W,
+    scheme: Scheme,
+    doc: &Prepared,
+    history: &mut History,
+    mut adjust: impl FnMut(Range<usize>, &mut [f32]),
     mut each: impl FnMut(&mut W, usize, Range<usize>, &[Vec<u64>], &[usize]),
 ) {
     history.clear();
     let t = w.n_tags();
     let mut emit = Vec::new();
     let mut tok_feats: Vec<Vec<u64>> = Vec::new();
+    let mut hist_feats: Vec<u64> = Vec::new();
     let mut types = Vec::new();
+    let frozen_trans = if W::FROZEN { transitions(w, scheme) } else { Vec::new() };
     for (si, s) in doc.tokens.sentences.iter().enumerate() {
         let (feats, offs) = &doc.feats[si];
         let n = s.len();
         emit.clear();
         emit.resize(n * t, 0.0);
-        tok_feats.resize_with(n.max(tok_feats.len()), Vec::new);
+        if !W::FROZEN {
+            tok_feats.resize_with(n.max(tok_feats.len()), Vec::new);
+        }
         for i in 0..n {
-            let fv = &mut tok_feats[i];
-            fv.clear();
-            fv.extend_from_slice(&feats[offs[i] as usize..offs[i + 1] as usize]);
-            history.features(&doc.ctx, s.clone(), i, fv);
             let row = &mut emit[i * t..(i + 1) * t];
-            for &h in fv.iter() {
-                w.add(h, row);
+            let fixed = &feats[offs[i] as usize..offs[i + 1] as usize];
+            hist_feats.clear();
+            history.features(&doc.ctx, s.clone(), i, &mut hist_feats);
+            w.add_all(fixed.iter().chain(&hist_feats), row);
+            if !W::FROZEN {
+                let fv = &mut tok_feats[i];
+                fv.clear();
+                fv.extend_from_slice(fixed);
+                fv.extend_from_slice(&hist_feats);
             }
         }
-        let tags = viterbi(w, scheme, &emit, n);
-        each(w, si, s.clone(), &tok_feats[..n], &tags);
+        adjust(s.clone(), &mut emit);
+        let tags = if W::FROZEN {
+            viterbi_with(&frozen_trans, t, scheme, &emit, n)
+        } else {
+            viterbi(w, scheme, &emit, n)
+        };
+        each(w, si, s.clone(), &tok_feats[..tok_feats.len().min(n)], &tags);
         types.clear();
         types.extend(tags.iter().map(|&tag| scheme.split(tag).map_or(0, |(ty, _)| ty as u8 + 1)));
         history.record(&doc.ctx, s.clone(), &types);

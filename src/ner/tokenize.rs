@@ -44,11 +44,23 @@ const ABBREVIATIONS: &[&str] = &[
     "dept", "univ", "assn", "approx", "est", "fig", "vol", "pp", "op", "cf", "al",
 ];
 
+/// Telugu spellings of Latin letter names and titles written with a period.
+const TELUGU_INITIALS: &[&str] = &[
+    "ఎఫ్", "హెచ్", "ఎల్", "ఎం", "ఎమ్", "ఎన్", "క్యూ", "ఆర్", "ఎస్", "డబ్ల్యు", "డబ్ల్యూ", "ఎక్స్", "జెడ్", "డా", "ప్రొ", "శ్రీ",
+];
+
+fn is_telugu(c: char) -> bool {
+    ('\u{0C00}'..='\u{0C7F}').contains(&c)
+}
+
 /// Letters, digits and the marks that attach to them (combining marks, Indic
 /// vowel signs and viramas, joiners).
 pub(crate) fn is_word_char(c: char) -> bool {
     if c.is_ascii() {
         return c.is_ascii_alphanumeric();
+    }
+    if is_telugu(c) {
+        return true;
     }
     if c.is_alphanumeric() {
         return true;
@@ -118,6 +130,13 @@ impl<'a> Lexer<'a> {
     /// Whether the word `text[start..end]` keeps a period that follows it.
     fn takes_period(&self, start: usize, end: usize) -> bool {
         let w = &self.text[start..end];
+        if w.chars().next().is_some_and(is_telugu) {
+            // Initials ("కే. వి. మోహన్ కుమార్", "ఎస్. వెంకటేశ్వర్"): one
+            // aksharam, or the Telugu name of a Latin letter, or "Dr".
+            let mut cursor = GraphemeCursor::new(start, self.text.len(), true);
+            let one_cluster = cursor.next_boundary(self.text, 0).ok().flatten() == Some(end);
+            return one_cluster || TELUGU_INITIALS.contains(&w);
+        }
         // Dotted initialisms and single letters: "U.S", "J", "e.g".
         let initialism = w.split('.').all(|p| p.chars().count() == 1 && p.chars().all(char::is_alphabetic));
         if initialism {
@@ -331,6 +350,13 @@ mod tests {
     #[test]
     fn pretokenised_text() {
         assert_eq!(words("Germany 's envoy do n't say U.S. ."), ["Germany", "'s", "envoy", "do", "n't", "say", "U.S.", "."]);
+    }
+
+    #[test]
+    fn telugu_initials_keep_their_period() {
+        let t = "కే. వి. మోహన్ కుమార్ రాసిన నవల. ఎస్. వెంకటేశ్వర్ అన్నారు.";
+        assert_eq!(words(t), ["కే.", "వి.", "మోహన్", "కుమార్", "రాసిన", "నవల", ".", "ఎస్.", "వెంకటేశ్వర్", "అన్నారు", "."]);
+        assert_eq!(tokenize(t).sentences, [0..7, 7..11]);
     }
 
     #[test]
