@@ -2,23 +2,11 @@
 // them: the export's code-point offsets must slice the text to each span's
 // quote, in English and in Telugu with emoji.
 
-import test, { before, after } from 'node:test';
+import test from 'node:test';
 import assert from 'node:assert/strict';
-import { HAVE_PKG, startServer, startBrowser, newPage, openApp, pasteDocument, download, cpSlice, selectRange, waitIdle } from './helpers.mjs';
+import { useApp, newPage, openApp, pasteDocument, download, cpSlice, selectRange, waitIdle } from './helpers.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  assert.ok(HAVE_PKG, 'www/pkg is not built: run `bash www/build.sh` first');
-  server = await startServer();
-  browser = await startBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useApp();
 
 const EN = `HYDERABAD, 2025-03-11 — Talks between the two unions resumed on March 3 and are expected to end by April 14, Minister K. Rao said.
 
@@ -38,9 +26,9 @@ function checkExport(data) {
 }
 
 test('an English article: dates highlighted, resolved against the dateline, exported with exact offsets', async () => {
-  const { context, page, errors } = await newPage(browser);
+  const { context, page, errors } = await newPage(env.browser);
   try {
-    await openApp(page, server.url);
+    await openApp(page, env.server.url);
     await pasteDocument(page, EN, { title: 'Union talks' });
 
     // Highlights: DATE marks for the dates in the text, counted in the legend.
@@ -82,9 +70,9 @@ test('an English article: dates highlighted, resolved against the dateline, expo
 const TE = 'హైదరాబాద్, 2025-03-11: 🎉👨‍👩‍👧 మంత్రి శ్రీనివాస్ రావు 👍🏽 మార్చి 3న సమావేశమయ్యారు. The meeting on March 3 went well.';
 
 test('Telugu with emoji: selections snap to whole clusters and offsets are code points in both exports', async () => {
-  const { context, page, errors } = await newPage(browser);
+  const { context, page, errors } = await newPage(env.browser);
   try {
-    await openApp(page, server.url);
+    await openApp(page, env.server.url);
     await pasteDocument(page, TE);
     const doc0 = await page.evaluate(() => window.lede.store.current);
     assert.equal(doc0.lang, 'te');

@@ -1,23 +1,11 @@
 // Editing with the keyboard and the mouse: add, relabel, delete, undo/redo,
 // move between spans, edit a value, and find the work again after a reload.
 
-import test, { before, after } from 'node:test';
+import test from 'node:test';
 import assert from 'node:assert/strict';
-import { HAVE_PKG, startServer, startBrowser, newPage, openApp, pasteDocument, selectRange, waitIdle, loadSample } from './helpers.mjs';
+import { useApp, newPage, openApp, pasteDocument, selectRange, waitIdle, loadSample } from './helpers.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  assert.ok(HAVE_PKG, 'www/pkg is not built: run `bash www/build.sh` first');
-  server = await startServer();
-  browser = await startBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useApp();
 
 const TEXT = `NEW DELHI, 2025-03-11 — Finance Minister Lakshmi Reddy met officials of the Reserve Bank on March 3.
 A second meeting follows on April 14.`;
@@ -31,9 +19,9 @@ const at = (w) => [TEXT.indexOf(w), TEXT.indexOf(w) + w.length];
 const byId = async (page, id) => (await spans(page)).find((x) => x.id === id);
 
 test('select + key adds a span; undo, redo, relabel and delete work from the keyboard', async () => {
-  const { context, page, errors } = await newPage(browser);
+  const { context, page, errors } = await newPage(env.browser);
   try {
-    await openApp(page, server.url);
+    await openApp(page, env.server.url);
     await pasteDocument(page, TEXT);
     const machine = await spans(page);
     assert.ok(machine.some((x) => x.label === 'DATE'), 'the engine found the dates');
@@ -96,9 +84,9 @@ test('select + key adds a span; undo, redo, relabel and delete work from the key
 });
 
 test('Tab moves between spans; Enter edits a date value; Backspace deletes; Accept all reviews the rest', async () => {
-  const { context, page, errors } = await newPage(browser);
+  const { context, page, errors } = await newPage(env.browser);
   try {
-    await openApp(page, server.url);
+    await openApp(page, env.server.url);
     await pasteDocument(page, TEXT);
     const all = await spans(page);
     await page.focus('#text');
@@ -140,9 +128,9 @@ test('Tab moves between spans; Enter edits a date value; Backspace deletes; Acce
 });
 
 test('changing the document date re-resolves machine values but keeps the spans a person made or corrected', async () => {
-  const { context, page } = await newPage(browser);
+  const { context, page } = await newPage(env.browser);
   try {
-    await openApp(page, server.url);
+    await openApp(page, env.server.url);
     await pasteDocument(page, TEXT);
     await selectRange(page, ...at('second meeting'));
     await page.keyboard.press('4');
@@ -176,9 +164,9 @@ test('changing the document date re-resolves machine values but keeps the spans 
 });
 
 test('work survives a reload: documents, spans, corrections, labels and the current document', async () => {
-  const { context, page, errors } = await newPage(browser);
+  const { context, page, errors } = await newPage(env.browser);
   try {
-    await openApp(page, server.url);
+    await openApp(page, env.server.url);
     await loadSample(page, 'en');
     await pasteDocument(page, TEXT, { title: 'Second' });
     await selectRange(page, ...at('second meeting'));
@@ -189,7 +177,7 @@ test('work survives a reload: documents, spans, corrections, labels and the curr
     const beforeState = await page.evaluate(() => ({ docs: window.lede.store.documents().map((d) => ({ id: d.id, title: d.title, text: d.text, dct: d.dct, spans: d.spans })), current: window.lede.store.currentId }));
 
     await page.reload();
-    await openApp(page, server.url);
+    await openApp(page, env.server.url);
     await waitIdle(page);
     const afterState = await page.evaluate(() => ({ docs: window.lede.store.documents().map((d) => ({ id: d.id, title: d.title, text: d.text, dct: d.dct, spans: d.spans })), current: window.lede.store.currentId }));
     assert.deepEqual(afterState, beforeState);

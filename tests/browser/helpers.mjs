@@ -6,6 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, normalize, extname, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { before, after } from 'node:test';
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
 export const ROOT = normalize(join(dirname(fileURLToPath(import.meta.url)), '..', '..'));
@@ -74,6 +76,26 @@ export async function newPage(browser, { viewport = { width: 1400, height: 900 }
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   return { context, page, errors };
+}
+
+/**
+ * Registers before/after hooks for a test file: a static server (and one that
+ * hides the wasm package), and a browser. Returns the object they fill in.
+ */
+export function useApp() {
+  const env = {};
+  before(async () => {
+    assert.ok(HAVE_PKG, 'www/pkg is not built: run `bash www/build.sh` first');
+    env.server = await startServer();
+    env.noWasm = await startServer({ hide: ['/pkg/'] });
+    env.browser = await startBrowser();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.close();
+    await env.noWasm?.close();
+  });
+  return env;
 }
 
 /** Opens the page and waits until the engine has loaded (or failed). */

@@ -2,26 +2,11 @@
 // a missing wasm package, a full storage quota, a huge paste, and the export
 // → import round trip.
 
-import test, { before, after } from 'node:test';
+import test from 'node:test';
 import assert from 'node:assert/strict';
-import { HAVE_PKG, startServer, startBrowser, newPage, openApp, pasteDocument, selectRange, waitIdle, loadSample, download } from './helpers.mjs';
+import { useApp, newPage, openApp, pasteDocument, selectRange, waitIdle, loadSample, download } from './helpers.mjs';
 
-let server;
-let noWasm;
-let browser;
-
-before(async () => {
-  assert.ok(HAVE_PKG, 'www/pkg is not built: run `bash www/build.sh` first');
-  server = await startServer();
-  noWasm = await startServer({ hide: ['/pkg/'] });
-  browser = await startBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  await noWasm?.close();
-});
+const env = useApp();
 
 const snapshot = (page) => page.evaluate(() => JSON.stringify(window.lede.store.documents().map((d) => [d.id, d.title, d.text, d.dct, d.spans])));
 
@@ -36,9 +21,9 @@ async function lastNotice(page) {
 }
 
 test('broken, binary, empty and out-of-range files give a clear message and leave the work untouched', async () => {
-  const { context, page, errors } = await newPage(browser);
+  const { context, page, errors } = await newPage(env.browser);
   try {
-    await openApp(page, server.url);
+    await openApp(page, env.server.url);
     await loadSample(page, 'en');
     await selectRange(page, 0, 9);
     await page.keyboard.press('3');
@@ -75,10 +60,10 @@ test('broken, binary, empty and out-of-range files give a clear message and leav
 });
 
 test('an exported JSON file imports back to exactly the same documents', async () => {
-  const a = await newPage(browser);
-  const b = await newPage(browser);
+  const a = await newPage(env.browser);
+  const b = await newPage(env.browser);
   try {
-    await openApp(a.page, server.url);
+    await openApp(a.page, env.server.url);
     await loadSample(a.page, 'en');
     await loadSample(a.page, 'te');
     await pasteDocument(a.page, 'Emoji 👩🏽‍💻 and Devi 🇮🇳 met on 2025-03-11 in Vizag.', { title: 'emoji' });
@@ -91,7 +76,7 @@ test('an exported JSON file imports back to exactly the same documents', async (
     await waitIdle(a.page);
     const first = await download(a.page, '#export-json');
 
-    await openApp(b.page, server.url);
+    await openApp(b.page, env.server.url);
     await openFile(b.page, first.name, first.text);
     await b.page.waitForFunction(() => window.lede.store.order.length === 3);
     await waitIdle(b.page);
@@ -110,9 +95,9 @@ test('an exported JSON file imports back to exactly the same documents', async (
 });
 
 test('without the wasm package the page says so, and manual annotation, saving and export still work', async () => {
-  const { context, page, errors } = await newPage(browser);
+  const { context, page, errors } = await newPage(env.browser);
   try {
-    await openApp(page, noWasm.url, { engine: 'failed' });
+    await openApp(page, env.noWasm.url, { engine: 'failed' });
     assert.equal(await page.textContent('#engine-status'), 'Pre-annotation unavailable');
     const banner = await page.locator('#banner-engine').textContent();
     assert.match(banner, /could not be loaded/);
@@ -145,9 +130,9 @@ function quotaTrap() {
 }
 
 test('a full storage quota: a clear message, nothing lost, a download offered, saving resumes', async () => {
-  const { context, page, errors } = await newPage(browser, { init: quotaTrap });
+  const { context, page, errors } = await newPage(env.browser, { init: quotaTrap });
   try {
-    await openApp(page, server.url);
+    await openApp(page, env.server.url);
     await loadSample(page, 'en');
     await page.evaluate(() => { window.__full = true; });
     const text = await page.evaluate(() => window.lede.store.current.text);
@@ -171,7 +156,7 @@ test('a full storage quota: a clear message, nothing lost, a download offered, s
     await page.waitForFunction(() => window.lede.persist.state === 'saved');
     assert.equal(await page.locator('#banner-save').count(), 0);
     await page.reload();
-    await openApp(page, server.url);
+    await openApp(page, env.server.url);
     assert.equal(await reviewedPer(), 1);
     assert.deepEqual(errors, []);
   } finally {
@@ -180,9 +165,9 @@ test('a full storage quota: a clear message, nothing lost, a download offered, s
 });
 
 test('a huge paste (6 MB) warns, is added, and the page stays responsive', async () => {
-  const { context, page, errors } = await newPage(browser);
+  const { context, page, errors } = await newPage(env.browser);
   try {
-    await openApp(page, server.url);
+    await openApp(page, env.server.url);
     await page.click('#new-doc');
     await page.evaluate(() => {
       const para = 'On March 3 the council met in Hyderabad and agreed to meet again on April 14. ';
