@@ -32,14 +32,17 @@ async function main() {
   // Ask the browser not to evict saved work under storage pressure (best effort).
   navigator.storage?.persist?.().catch(() => {});
 
-  // Pending writes go out before the tab closes; unsaved work gets a warning.
-  addEventListener('pagehide', () => persist.flush());
+  if (saved?.rescued) persist.settleRescue(saved.rescued);
+
+  // Changes not written yet are rescued synchronously as the tab goes away;
+  // when saving is failing, closing the tab asks first.
+  addEventListener('pagehide', () => persist.rescue());
   addEventListener('beforeunload', (ev) => {
-    if (persist.state === 'error' || persist.state === 'unavailable' && store.order.length) {
+    if (persist.state === 'error' || (persist.state === 'unavailable' && store.order.length)) {
       ev.preventDefault();
       ev.returnValue = '';
-    } else if (persist.unsaved) {
-      persist.flush();
+    } else {
+      persist.rescue();
     }
   });
 

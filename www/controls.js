@@ -372,7 +372,7 @@ export class Controls {
     $('dct-source').textContent = {
       given: 'from the document',
       dateline: 'from the dateline',
-      today: 'today (no dateline found)',
+      today: this.engine.status === 'failed' ? 'today (no engine to read a dateline)' : 'today (no dateline found)',
       user: 'set by you',
     }[d.dctSource] || (this.engine.status === 'ready' ? 'looking for a dateline…' : '');
     const done = d.status === 'done';

@@ -8,6 +8,10 @@ import { sanitizeLabels } from './labels.js';
 const DB_NAME = 'lede';
 const DB_VERSION = 1;
 const LS_PREFIX = 'lede:v1:';
+// Changes not yet written when the tab goes away are put here, synchronously
+// (an IndexedDB write started while a page unloads may never finish), and
+// applied on the next start.
+const RESCUE_KEY = 'lede:v1:rescue';
 const DOC_FIELDS = ['id', 'title', 'text', 'langSetting', 'lang', 'dct', 'dctSource', 'status', 'spans', 'rejected', 'created', 'annotated', 'extra'];
 
 function record(doc) {
@@ -156,7 +160,15 @@ export class Persistence extends EventTarget {
       return null;
     }
     try {
-      const { docs, meta } = await this.backend.load();
+      let { docs, meta } = await this.backend.load();
+      const rescued = this.readRescue();
+      if (rescued) {
+        const byId = new Map(docs.map((d) => [d.id, d]));
+        for (const d of rescued.docs) byId.set(d.id, d);
+        for (const id of rescued.deleted) byId.delete(id);
+        docs = [...byId.values()];
+        meta = rescued.meta || meta;
+      }
       const good = docs.filter(validRecord);
       const dropped = docs.length - good.length;
       good.sort((a, b) => (a.created || 0) - (b.created || 0));
@@ -166,11 +178,53 @@ export class Persistence extends EventTarget {
         currentId: meta?.currentId ?? null,
         labels: sanitizeLabels(meta?.labels),
         dropped,
+        rescued: rescued ? rescued.docs.map((d) => d.id).concat(rescued.deleted) : null,
       };
     } catch (e) {
       this.setState('error', `Could not read saved work (${e.message}).`);
       return null;
     }
+  }
+
+  readRescue() {
+    try {
+      const raw = localStorage.getItem(RESCUE_KEY);
+      if (!raw) return null;
+      const r = JSON.parse(raw);
+      return { docs: Array.isArray(r.docs) ? r.docs : [], deleted: Array.isArray(r.deleted) ? r.deleted : [], meta: r.meta || null };
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * Called as the page goes away with changes still unwritten: writes them to
+   * localStorage at once. The next start applies them and saves them properly.
+   */
+  rescue() {
+    if (!this.backend || !this.unsaved) return;
+    try {
+      const docs = [...this.dirtyDocs].map((id) => this.store.docs.get(id)).filter(Boolean).map(record);
+      localStorage.setItem(RESCUE_KEY, JSON.stringify({
+        at: Date.now(),
+        docs,
+        deleted: [...this.deletedDocs],
+        meta: { order: this.store.order, currentId: this.store.currentId, labels: this.store.labels },
+      }));
+    } catch {
+      // No room there either: the changes are lost only if the write below never finishes.
+    }
+    this.flush();
+  }
+
+  /** After a start that applied rescued changes: they are written properly (and the rescue copy removed). */
+  async settleRescue(ids) {
+    for (const id of ids) {
+      if (this.store.docs.has(id)) this.dirtyDocs.add(id);
+      else this.deletedDocs.add(id);
+    }
+    this.dirtyMeta = true;
+    await this.flush();
   }
 
   mark({ docId, deleted, meta }) {
@@ -214,6 +268,14 @@ export class Persistence extends EventTarget {
     this.running = this.backend.save(docs, deleted, meta).then(
       () => {
         this.quota = false;
+        if (!this.unsaved) {
+          // Everything is in the real store now: an older rescue copy must not come back.
+          try {
+            localStorage.removeItem(RESCUE_KEY);
+          } catch {
+            // no localStorage
+          }
+        }
         this.setState(this.unsaved ? 'saving' : 'saved');
         return true;
       },

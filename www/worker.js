@@ -9,8 +9,16 @@ let api = null;
 const ready = (async () => {
   try {
     if (typeof WebAssembly !== 'object') throw new Error('this browser has no WebAssembly support');
-    api = await import('./pkg/lede.js');
-    await api.default();
+    try {
+      api = await import('./pkg/lede.js');
+    } catch (e) {
+      throw new Error(`pkg/lede.js could not be loaded (${e.message}): the WebAssembly package is not built or not served`);
+    }
+    try {
+      await api.default();
+    } catch (e) {
+      throw new Error(`pkg/lede_bg.wasm could not be loaded (${e.message})`);
+    }
     engine = new api.Engine();
     postMessage({ type: 'ready', version: api.version() });
   } catch (e) {

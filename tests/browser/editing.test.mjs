@@ -186,6 +186,25 @@ test('work survives a reload: documents, spans, corrections, labels and the curr
     assert.equal(await page.locator(`#text mark[data-id="${misc.id}"]`).textContent(), 'second meeting');
     assert.equal(await page.locator('#legend button[data-label="EVENT"]').count(), 1);
     assert.equal(await page.inputValue('#doc-title'), 'Second');
+
+    // A label renamed in the editor renames its spans, and stays renamed.
+    await page.click('#edit-labels');
+    await page.fill('#labels-rows input[aria-label="Name of MISC"]', 'OTHER');
+    await page.dispatchEvent('#labels-rows input[aria-label="Name of OTHER"], #labels-rows input[aria-label="Name of MISC"]', 'change');
+    await page.click('#labels-dialog button[type="submit"]');
+    assert.equal(await page.locator(`#text mark[data-id="${misc.id}"]`).getAttribute('data-label'), 'OTHER');
+    // An edit followed at once by a reload (no time for the debounced save) is not lost.
+    await page.focus('#text');
+    await page.keyboard.press('Tab');
+    const tabbed = await page.evaluate(() => window.lede.controls.selected);
+    await page.keyboard.press('Delete');
+    await page.reload();
+    await openApp(page, env.server.url);
+    const last = await page.evaluate(() => window.lede.store.current.spans);
+    assert.equal(last.find((x) => x.id === tabbed), undefined, 'the deletion survived');
+    assert.equal(last.find((x) => x.id === misc.id).label, 'OTHER');
+    assert.equal(await page.locator('#legend button[data-label="OTHER"]').count(), 1);
+    assert.equal(await page.locator('#legend button[data-label="MISC"]').count(), 0);
     assert.deepEqual(errors, []);
   } finally {
     await context.close();
