@@ -12,7 +12,7 @@ const LS_PREFIX = 'lede:v1:';
 // (an IndexedDB write started while a page unloads may never finish), and
 // applied on the next start.
 const RESCUE_KEY = 'lede:v1:rescue';
-const DOC_FIELDS = ['id', 'title', 'text', 'langSetting', 'lang', 'dct', 'dctSource', 'status', 'spans', 'rejected', 'created', 'annotated', 'extra'];
+const DOC_FIELDS = ['id', 'title', 'text', 'langSetting', 'lang', 'dct', 'dctSource', 'status', 'spans', 'rejected', 'created', 'annotated'];
 
 function record(doc) {
   const out = {};

@@ -132,7 +132,6 @@ export class Store extends EventTarget {
         created: input.created || Date.now(),
         annotated: Boolean(input.annotated),
       };
-      if (input.extra) doc.extra = input.extra;
       this.docs.set(id, doc);
       this.order.push(id);
       added.push(doc);

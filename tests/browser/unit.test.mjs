@@ -129,3 +129,29 @@ test('a re-run replaces only untouched machine spans and keeps corrections', () 
   store.redo('a');
   assert.equal(store.docs.get('a').spans.length, 2);
 });
+
+test('a re-run does not add machine spans over reviewed ones, however they overlap', () => {
+  const store = new Store();
+  const text = 'aaaa bbbb cccc dddd eeee';
+  store.addDocuments([{ id: 'o', text, spans: [{ start: 5, end: 9, label: 'PER' }, { start: 15, end: 24, label: 'ORG' }] }]);
+  const m = (start, end) => ({ start, end, label: 'LOC', source: 'ner' });
+  // Inside, around, crossing the left or the right edge, touching, apart.
+  store.mergeMachine('o', [m(6, 8), m(0, 14), m(3, 6), m(8, 12), m(9, 14), m(0, 5), m(10, 12), m(20, 22), m(14, 15)], { undoable: false });
+  const added = store.docs.get('o').spans.filter((s) => s.label === 'LOC').map((s) => [s.start, s.end]);
+  assert.deepEqual(added, [[0, 5], [9, 14], [10, 12], [14, 15]]);
+});
+
+test('renaming and removing a label rewrite the spans of every document', () => {
+  const store = new Store();
+  store.addDocuments([
+    { id: 'x', text: 'Rao met Devi', spans: [{ start: 0, end: 3, label: 'PER' }, { start: 8, end: 12, label: 'PER' }] },
+    { id: 'y', text: 'Devi', spans: [{ start: 0, end: 4, label: 'PER' }] },
+  ]);
+  assert.deepEqual(store.labelUse('PER'), { spans: 3, docs: 2 });
+  assert.ok(store.renameLabel('PER', 'PERSON'));
+  assert.ok(!store.renameLabel('ORG', 'PERSON'), 'no two labels share a name');
+  assert.deepEqual([...store.docs.values()].flatMap((d) => d.spans.map((s) => s.label)), ['PERSON', 'PERSON', 'PERSON']);
+  store.removeLabel('PERSON');
+  assert.equal(store.hasLabel('PERSON'), false);
+  assert.deepEqual([...store.docs.values()].map((d) => d.spans.length), [0, 0]);
+});
