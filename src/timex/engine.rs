@@ -183,6 +183,7 @@ pub fn classify(g: &Grammar, text: &str) -> Tokens {
                 if !r.complex {
                     number_senses(r.value, r.digits, suffix, &mut senses);
                 }
+                senses.push((Class::Quantity, Val::Int(r.value)));
             }
             Kind::Word => {
                 let w = &text[r.start..r.end];
@@ -219,6 +220,7 @@ pub fn classify(g: &Grammar, text: &str) -> Tokens {
                                 }
                                 if s.class == Class::Num {
                                     tok.number_word = true;
+                                    senses.push((Class::Quantity, s.val));
                                 }
                                 if s.class == Class::Ord {
                                     if let Val::Int(n) = s.val {
@@ -251,6 +253,9 @@ pub fn classify(g: &Grammar, text: &str) -> Tokens {
                 let p = &text[r.start..r.end];
                 fold(p, &mut buf);
                 tok.word = g.ids.get(buf.as_str()).copied().unwrap_or(NONE);
+                if tok.word != NONE {
+                    senses.extend(g.entries[tok.word as usize].senses.iter().map(|s| (s.class, s.val)));
+                }
                 if matches!(p, "." | "!" | "?") && raws.get(i).is_none_or(|n| n.gap) {
                     tok.sentence = sentence;
                     sentence += 1;
@@ -407,6 +412,7 @@ fn merge_number_words(toks: &mut Vec<Tok>, senses: &mut Vec<(Class, Val)>, text:
         if merged {
             let s0 = senses.len() as u32;
             senses.push((Class::Num, Val::Int(v)));
+            senses.push((Class::Quantity, Val::Int(v)));
             if year_reading || (2000..2100).contains(&v) {
                 senses.push((Class::Year, Val::Int(v)));
             }
@@ -443,9 +449,13 @@ impl Engine {
         let mut index: FastMap<u64, Vec<u16>> = FastMap::default();
         for (ri, rule) in grammar.rules.iter().enumerate() {
             for e in &rule.elems {
+                if e.negative {
+                    continue;
+                }
                 match &e.matcher {
                     Matcher::Words(ids) => ids.iter().for_each(|&id| index.entry(word_key(id)).or_default().push(ri as u16)),
                     Matcher::Classes(cs) => cs.iter().for_each(|(c, _)| index.entry(class_key(*c)).or_default().push(ri as u16)),
+                    Matcher::AnyWord => panic!("rule {}: a pattern cannot start with *", rule.id),
                 }
                 if !e.optional {
                     break;
@@ -501,11 +511,13 @@ impl Engine {
             match best {
                 Some((ri, b)) => {
                     let rule = &self.grammar.rules[ri as usize];
-                    self.emit(text, tokens, rule, &b, floor, &mut out);
+                    if !rule.block {
+                        self.emit(text, tokens, rule, &b, floor, &mut out);
+                    }
                     floor = b.end;
                     i = b.end;
                     // A postposition absorbed by emit moves the floor on.
-                    if let Some(last) = out.last() {
+                    if let Some(last) = out.last().filter(|_| !rule.block) {
                         while i < toks.len() && toks[i].start < last.end {
                             i += 1;
                         }
@@ -529,6 +541,13 @@ impl Engine {
             return;
         }
         let e = &rule.elems[ei];
+        if e.negative {
+            let hit = tokens.toks.get(ti).is_some_and(|t| (!e.glued || !t.gap) && elem_val(tokens, e, t).is_some());
+            if !hit {
+                self.walk(tokens, rule, ei + 1, ti, path, best);
+            }
+            return;
+        }
         if let Some(t) = tokens.toks.get(ti) {
             if (!e.glued || !t.gap) && !(!path.is_empty() && t.sentence != tokens.toks[ti - 1].sentence) && elem_val(tokens, e, t).is_some() {
                 path.push((ei as u16, ti as u32));
@@ -595,10 +614,12 @@ impl Engine {
                 first = usize::MAX;
                 continue;
             }
-            if first == usize::MAX {
-                first = ti as usize;
+            if !e.context {
+                if first == usize::MAX {
+                    first = ti as usize;
+                }
+                last = ti as usize;
             }
-            last = ti as usize;
             if let Some((field, v)) = elem_val(tokens, e, t) {
                 apply(&mut said, field, v);
             }
@@ -671,6 +692,7 @@ fn elem_val(tokens: &Tokens, e: &Elem, t: &Tok) -> Option<(Field, Val)> {
                 None
             }
         }
+        Matcher::AnyWord => (t.kind == Kind::Word).then_some((Field::None, Val::Flag)),
         Matcher::Classes(cs) => tokens.senses(t).iter().find_map(|(tc, v)| {
             let ok = cs.iter().any(|(c, constraint)| {
                 c == tc

@@ -22,7 +22,11 @@
 //! (`the`, `,`), alternatives `to|through`, `?` after an element for
 //! optional, `~` between elements for "no space between" (`YEAR~-~NUM`), and
 //! `{to|-}` for a range connective: the rule then yields two expressions, the
-//! second inheriting what the first said. After `=>`, fixed actions that set
+//! second inheriting what the first said; `<ended|ending>` for context that
+//! must be there but stays outside the span (at either end); `!ago|later`
+//! for what must not follow; `*` for any word. A rule of type BLOCK marks
+//! what is not an expression (a rate, "$500 million a year") and keeps other
+//! rules off it. After `=>`, fixed actions that set
 //! fields (`rel=-1, unit=Q`).
 //!
 //! Every rule carries at least one example (`e.g.` lines under it) with the
@@ -119,6 +123,8 @@ pub enum Class {
     Multiplier,
     Premod,
     Postposition,
+    /// Any number, or a word that counts ("million", "%", "times").
+    Quantity,
 }
 
 impl Class {
@@ -153,6 +159,7 @@ impl Class {
             "MULTIPLIER" => Multiplier,
             "PREMOD" => Premod,
             "POSTPOSITION" => Postposition,
+            "QUANTITY" => Quantity,
             _ => return None,
         })
     }
@@ -183,7 +190,7 @@ impl Class {
             AmPm => Field::Pm,
             That => Field::That,
             Clock => Field::Clock,
-            Tz | Multiplier | Postposition => Field::None,
+            Tz | Multiplier | Postposition | Quantity => Field::None,
         }
     }
 }
@@ -300,6 +307,8 @@ pub enum Matcher {
     Words(Vec<u32>),
     /// A token of one of these classes (with that value only, when given).
     Classes(Vec<(Class, Option<Val>)>),
+    /// Any word (`*`).
+    AnyWord,
 }
 
 #[derive(Clone, Debug)]
@@ -312,6 +321,10 @@ pub struct Elem {
     pub field: Option<Field>,
     /// A range connective: ends the first expression, starts the second.
     pub separator: bool,
+    /// Context: must match, but stays outside the span (`<ended|ending>`).
+    pub context: bool,
+    /// Must not match here (`!ago|earlier`); takes no token.
+    pub negative: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -328,6 +341,9 @@ pub struct Example {
 pub struct Rule {
     pub id: String,
     pub kind: TimexType,
+    /// A blocking rule (type BLOCK): what it matches is no expression, and
+    /// no other rule may take it ("$500 million a year" is a rate).
+    pub block: bool,
     pub elems: Vec<Elem>,
     pub actions: Vec<(Field, Val)>,
     pub examples: Vec<Example>,
@@ -516,7 +532,8 @@ impl Grammar {
         if head.len() != 3 {
             return Err("expected `rule <id> <TYPE>: <pattern>`".into());
         }
-        let kind = TimexType::parse(head[2]).ok_or_else(|| format!("unknown type {:?}", head[2]))?;
+        let block = head[2] == "BLOCK";
+        let kind = if block { TimexType::Date } else { TimexType::parse(head[2]).ok_or_else(|| format!("unknown type {:?}", head[2]))? };
         let (pattern, actions) = match body.split_once("=>") {
             Some((p, a)) => (p, a),
             None => (body, ""),
@@ -552,7 +569,7 @@ impl Grammar {
             let field = Field::parse(f).ok_or_else(|| format!("unknown field {f:?}"))?;
             acts.push((field, action_value(field, v)?));
         }
-        Ok(Rule { id: head[1].to_string(), kind, elems, actions: acts, examples: Vec::new(), not_after_name, not_before_name, line })
+        Ok(Rule { id: head[1].to_string(), kind, block, elems, actions: acts, examples: Vec::new(), not_after_name, not_before_name, line })
     }
 
     fn parse_elem(&mut self, part: &str, buf: &mut String) -> Result<Elem, String> {
@@ -564,6 +581,17 @@ impl Grammar {
             Some(p) => (p, true),
             None => (part, false),
         };
+        let (part, context) = match part.strip_prefix('<').and_then(|p| p.strip_suffix('>')) {
+            Some(p) => (p, true),
+            None => (part, false),
+        };
+        let (part, negative) = match part.strip_prefix('!') {
+            Some(p) if !p.is_empty() => (p, true),
+            _ => (part, false),
+        };
+        if part == "*" {
+            return Ok(Elem { matcher: Matcher::AnyWord, optional, glued: false, field: Some(Field::None), separator, context, negative });
+        }
         let first = part.chars().next().unwrap_or(' ');
         if first.is_ascii_uppercase() {
             let (alts, field) = match part.split_once(':') {
@@ -597,7 +625,7 @@ impl Grammar {
                 };
                 classes.push((class, constraint));
             }
-            Ok(Elem { matcher: Matcher::Classes(classes), optional, glued: false, field, separator })
+            Ok(Elem { matcher: Matcher::Classes(classes), optional, glued: false, field, separator, context, negative })
         } else {
             let ids = part
                 .split('|')
@@ -607,7 +635,7 @@ impl Grammar {
                     self.id(&w)
                 })
                 .collect();
-            Ok(Elem { matcher: Matcher::Words(ids), optional, glued: false, field: Some(Field::None), separator })
+            Ok(Elem { matcher: Matcher::Words(ids), optional, glued: false, field: Some(Field::None), separator, context, negative })
         }
     }
 }
@@ -659,12 +687,13 @@ fn class_value(class: &str, value: &str) -> Result<(Class, Val), String> {
             let (h, m) = value.split_once(':').ok_or("clock value is HH:MM")?;
             (Class::Clock, Val::Clock(int(h)? as u8, int(m)? as u8))
         }
-        "set" | "vague" | "tz" | "that" | "postposition" => {
+        "set" | "vague" | "tz" | "that" | "postposition" | "quantity" => {
             let cls = match class {
                 "set" => Class::Set,
                 "vague" => Class::Vague,
                 "tz" => Class::Tz,
                 "that" => Class::That,
+                "quantity" => Class::Quantity,
                 _ => Class::Postposition,
             };
             (cls, Val::Flag)
@@ -688,7 +717,10 @@ fn action_value(field: Field, v: &str) -> Result<Val, String> {
 
 /// `text with [span] => TYPE value; TYPE value`.
 fn parse_example(s: &str) -> Result<Example, String> {
-    let (input, expect) = s.split_once("=>").ok_or("an example needs `=> TYPE value`")?;
+    let (input, expect) = s.split_once("=>").ok_or("an example needs `=> TYPE value` (or `=> NONE`)")?;
+    if expect.trim() == "NONE" {
+        return Ok(Example { text: input.trim().to_string(), span: (0, 0), expect: Vec::new() });
+    }
     let input = input.trim();
     let (text, span) = match (input.find('['), input.find(']')) {
         (Some(a), Some(b)) if a < b => {

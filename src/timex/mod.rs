@@ -129,6 +129,17 @@ mod tests {
         for lang in crate::LANGUAGES {
             let r = TimexRecogniser::new(lang).unwrap();
             for rule in &r.engine.grammar.rules {
+                if rule.block {
+                    // A blocking rule's examples must yield nothing at all.
+                    for ex in &rule.examples {
+                        checked += 1;
+                        let spans = r.spans(&ex.text, Some(dct));
+                        if !spans.is_empty() || !ex.expect.is_empty() {
+                            failures.push(format!("[{lang}] block rule {} (line {}): {:?} gave {spans:?}", rule.id, rule.line, ex.text));
+                        }
+                    }
+                    continue;
+                }
                 for ex in &rule.examples {
                     checked += 1;
                     let spans = r.spans(&ex.text, Some(dct));

@@ -243,19 +243,27 @@ fn date(s: &Said, tense: Tense, dct: Option<Date>, anchor: Option<Anchor>) -> Po
         return calendar(s, Some(y));
     }
     if s.that {
+        // "that day", "the following year": the last date spoken of,
+        // shifted by `rel` of the unit.
         let a = anchor;
+        let n = s.rel.unwrap_or(0);
+        let day_of = |a: Anchor| a.month.zip(a.day).and_then(|(m, d)| Date::new(a.year, m, d));
         return match (s.unit, s.season, s.month) {
-            (_, Some(se), _) => Point::Season(a.map(|a| a.year), se),
+            (_, Some(se), _) => Point::Season(a.map(|a| a.year + n), se),
             (_, _, Some(m)) => Point::Day(a.map(|a| a.year), Some(m), s.day),
-            (Some(Unit::Day), _, _) => match a {
-                Some(a) => Point::Day(Some(a.year), a.month, a.day),
+            (Some(Unit::Day), _, _) => match a.and_then(day_of) {
+                Some(d) => at(d.add_days(n as i64), Unit::Day),
                 None => Point::Day(None, None, None),
             },
             (Some(Unit::Month), _, _) => match a {
-                Some(a) if a.month.is_some() => Point::Day(Some(a.year), a.month, None),
+                Some(Anchor { year, month: Some(m), .. }) => at(Date { year, month: m, day: 1 }.add_months(n), Unit::Month),
                 _ => unknown(Unit::Month),
             },
-            _ => Point::Year(a.map(|a| a.year)),
+            (Some(Unit::Quarter), _, _) => match a {
+                Some(Anchor { year, quarter: Some(q), .. }) => at(Date { year, month: q * 3 - 2, day: 1 }.add_months(3 * n), Unit::Quarter),
+                _ => Point::Year(None),
+            },
+            _ => Point::Year(a.map(|a| a.year + n)),
         };
     }
     let Some(d) = dct else { return unresolved(s) };
@@ -385,12 +393,12 @@ fn pick_year(m: u8, day: Option<u8>, rel: Option<i32>, tense: Tense, d: Date) ->
 /// The year that puts month `m`, day `day` nearest the reference date, a
 /// reading against the sentence's tense counting as further away: a
 /// future-tense date in the past by ten months (a future verb seldom speaks
-/// of a past month), a past-tense date in the future by two (a past verb is
+/// of a past month), a past-tense date in the future by five (a past verb is
 /// often the report, "declared a dividend payable Dec. 15"). So "December"
 /// in a February article is last December, "will ... in January" in March
 /// is next January.
 fn nearest_year(m: u8, day: u8, tense: Tense, d: Date) -> i32 {
-    nearest_year_with(m, day, tense, d, 60, 300)
+    nearest_year_with(m, day, tense, d, 150, 300)
 }
 
 /// Quarters are often spoken of in the future just after they end ("expects
