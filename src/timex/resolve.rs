@@ -96,7 +96,11 @@ pub fn resolve(x: &Extraction, dct: Option<Date>, anchor: Option<Anchor>) -> (St
         TimexType::Time => (time(s, x.implied.tense, dct, anchor), None),
         TimexType::Date => {
             let p = date(s, x.implied.tense, dct, anchor);
-            (p.render(), Some(p))
+            match (p, s.part) {
+                // "Friday night" as a DATE keeps its part of the day.
+                (Point::Day(_, Some(_), Some(_)), Some(part)) => (format!("{}T{}", p.render(), part.code()), Some(p)),
+                _ => (p.render(), Some(p)),
+            }
         }
     }
 }
@@ -313,6 +317,8 @@ fn date(s: &Said, tense: Tense, dct: Option<Date>, anchor: Option<Anchor>) -> Po
     }
     if let (Some(dir), Some(unit)) = (s.dir, s.unit) {
         return match s.amount.unwrap_or(Amount::Count(1)) {
+            // "a decade ago" names a year, not a decade.
+            Amount::Count(n) if unit >= Unit::Decade => at(d.add_months(dir * n as i32 * if unit == Unit::Decade { 120 } else { 1200 }), Unit::Year),
             Amount::Count(n) => shifted(d, dir as i64 * n, unit),
             Amount::Vague if dir < 0 => Point::Ref(RefKind::Past),
             Amount::Vague => Point::Ref(RefKind::Future),
@@ -462,8 +468,7 @@ fn pick_season_year(se: Season, rel: Option<i32>, tense: Tense, d: Date) -> i32 
 /// The date of a weekday said without a date: "last Friday" strictly
 /// before the reference date, "next Friday" strictly after, "this Friday" in
 /// its week; otherwise by tense, and without a cue the past one (news
-/// reports; the reference day itself counts) unless the coming one is at
-/// most two days ahead and nearer.
+/// reports; the reference day itself counts) unless it is the next day.
 fn pick_weekday(w: u8, rel: Option<i32>, tense: Tense, d: Date) -> Date {
     let today = d.weekday().index() as i64 + 1;
     let w = w as i64;
@@ -475,7 +480,7 @@ fn pick_weekday(w: u8, rel: Option<i32>, tense: Tense, d: Date) -> Date {
         (Some(_), _) => d.week_start().add_days(w - 1),
         (None, Tense::Future) => d.add_days(fwd),
         (None, Tense::Past) => d.add_days(-back),
-        (None, Tense::Unknown) if fwd < back && fwd <= 2 => d.add_days(fwd),
+        (None, Tense::Unknown) if fwd < back && fwd <= 1 => d.add_days(fwd),
         (None, Tense::Unknown) => d.add_days(-back),
     }
 }
