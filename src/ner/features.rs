@@ -381,7 +381,7 @@ fn flag_class(f: u8) -> u64 {
 }
 
 /// Appends the static features (all but history) of each token of the
-/// sentence `range`: `offsets` gets one start index into `out` per token.
+/// sentence `range`: `offsets` gets the start index into `out` of each token.
 pub fn sentence_features(
     ctx: &DocContext,
     range: std::ops::Range<usize>,
@@ -492,7 +492,6 @@ pub fn sentence_features(
             }
         }
     }
-    offsets.push(out.len() as u32);
 }
 
 /// The entity types the tagger gave words earlier in the document: 0 for
@@ -521,10 +520,22 @@ impl History {
         }
     }
 
-    /// Appends the history features of token `i` of the sentence.
-    pub fn features(&self, ctx: &DocContext, range: std::ops::Range<usize>, i: usize, out: &mut Vec<u64>) {
+    /// What history says about each token of a sentence (0xFF: nothing),
+    /// the input of `features`.
+    pub fn lookup(&self, ctx: &DocContext, range: std::ops::Range<usize>, out: &mut Vec<u64>) {
+        out.clear();
+        if self.seen.is_empty() {
+            out.resize(range.len(), 0xFF);
+            return;
+        }
+        out.extend(ctx.info[range].iter().map(|t| self.get(t.stem).map_or(0xFF, |v| v as u64)));
+    }
+
+    /// Appends the history features of token `i` of the sentence, given the
+    /// sentence's `lookup`.
+    pub fn features(&self, ctx: &DocContext, range: std::ops::Range<usize>, i: usize, known: &[u64], out: &mut Vec<u64>) {
         let info = &ctx.info[range];
-        let h = |j: usize| -> u64 { self.get(info[j].stem).map_or(0xFF, |v| v as u64) };
+        let h = |j: usize| -> u64 { known[j] };
         let f = |tpl: u64, v: u64| mix(mix(tpl, v), tpl);
         let t = &info[i];
         let hi = h(i);

@@ -228,23 +228,23 @@ pub fn viterbi_with(trans: &[f32], t: usize, scheme: Scheme, emit: &[f32], n: us
 pub struct Prepared {
     pub tokens: Tokens,
     pub ctx: DocContext,
-    /// Static features per sentence: hashes, and per-token start offsets.
-    pub feats: Vec<(Vec<u64>, Vec<u32>)>,
+    /// Static features of all tokens, token `i`'s at `offs[i]..offs[i + 1]`.
+    pub feats: Vec<u64>,
+    pub offs: Vec<u32>,
 }
 
 pub fn prepare(text: &str, gaz: &dyn GazLookup) -> Prepared {
     let tokens = tokenize(text);
     let ctx = DocContext::new(text, &tokens);
-    let mut feats = Vec::with_capacity(tokens.sentences.len());
+    let mut feats = Vec::with_capacity(tokens.tokens.len() * 40);
+    let mut offs = Vec::with_capacity(tokens.tokens.len() + 1);
     let mut matches = Vec::new();
     for s in &tokens.sentences {
-        let mut out = Vec::with_capacity(s.len() * 40);
-        let mut offs = Vec::with_capacity(s.len() + 1);
         super::gazetteer::find(gaz, &ctx, s.clone(), &mut matches);
-        sentence_features(&ctx, s.clone(), Some(&matches), &mut out, &mut offs);
-        feats.push((out, offs));
+        sentence_features(&ctx, s.clone(), Some(&matches), &mut feats, &mut offs);
     }
-    Prepared { tokens, ctx, feats }
+    offs.push(feats.len() as u32);
+    Prepared { tokens, ctx, feats, offs }
 }
 
 /// Tags a prepared document sentence by sentence. `each(sentence index,
@@ -276,21 +276,23 @@ pub fn tag_prepared_with<W: Weights>(
     let mut emit = Vec::new();
     let mut tok_feats: Vec<Vec<u64>> = Vec::new();
     let mut hist_feats: Vec<u64> = Vec::new();
+    let mut known: Vec<u64> = Vec::new();
     let mut types = Vec::new();
     let frozen_trans = if W::FROZEN { transitions(w, scheme) } else { Vec::new() };
     for (si, s) in doc.tokens.sentences.iter().enumerate() {
-        let (feats, offs) = &doc.feats[si];
+        let (feats, offs) = (&doc.feats, &doc.offs[s.start..]);
         let n = s.len();
         emit.clear();
         emit.resize(n * t, 0.0);
         if !W::FROZEN {
             tok_feats.resize_with(n.max(tok_feats.len()), Vec::new);
         }
+        history.lookup(&doc.ctx, s.clone(), &mut known);
         for i in 0..n {
             let row = &mut emit[i * t..(i + 1) * t];
             let fixed = &feats[offs[i] as usize..offs[i + 1] as usize];
             hist_feats.clear();
-            history.features(&doc.ctx, s.clone(), i, &mut hist_feats);
+            history.features(&doc.ctx, s.clone(), i, &known, &mut hist_feats);
             w.add_all(fixed.iter().chain(&hist_feats), row);
             if !W::FROZEN {
                 let fv = &mut tok_feats[i];
