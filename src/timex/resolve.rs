@@ -255,9 +255,11 @@ fn date(s: &Said, tense: Tense, dct: Option<Date>, anchor: Option<Anchor>) -> Po
         return match (s.unit, s.season, s.month) {
             (_, Some(se), _) => Point::Season(a.map(|a| a.year + n), se),
             (_, _, Some(m)) => Point::Day(a.map(|a| a.year), Some(m), s.day),
-            (Some(Unit::Day), _, _) => match a.and_then(day_of) {
-                Some(d) => at(d.add_days(n as i64), Unit::Day),
-                None => Point::Day(None, None, None),
+            (Some(Unit::Day), _, _) => match (a, a.and_then(day_of)) {
+                (_, Some(d)) => at(d.add_days(n as i64), Unit::Day),
+                // Only the month (or year) of the last date is known.
+                (Some(a), None) if n == 0 => Point::Day(Some(a.year), a.month, None),
+                _ => Point::Day(None, None, None),
             },
             (Some(Unit::Month), _, _) => match a {
                 Some(Anchor { year, month: Some(m), .. }) => at(Date { year, month: m, day: 1 }.add_months(n), Unit::Month),
