@@ -6,7 +6,7 @@
 import { keyFor, validLabelName } from './labels.js';
 import { HARD_LIMIT, ImportError, SOFT_LIMIT, importFile, plainDoc, toCorpusJsonl, toLedeJson } from './formats.js';
 import { TextView } from './render.js';
-import { graphemeBoundaries, guessLanguage, isIsoDate, lineEnd, lineStart, looksLikeTimexValue, snapSelection, utf16ToCodePoints } from './text.js';
+import { guessLanguage, isIsoDate, looksLikeTimexValue, snapSelection, stepGrapheme, utf16ToCodePoints } from './text.js';
 
 const $ = (id) => document.getElementById(id);
 const BIG_PASTE = 500_000; // UTF-16 units
@@ -38,7 +38,6 @@ export class Controls {
     this.samples = samples;
     this.selected = null; // selected span id in the current document
     this.view = new TextView($('text'), (name) => this.labelInfo(name));
-    this.noticeTimer = new Map();
   }
 
   labelInfo(name) {
@@ -493,17 +492,9 @@ export class Controls {
   nudge(edge, dir) {
     const span = this.selectedSpan();
     if (!span) return;
-    const text = this.doc.text;
-    const stepFrom = (i, d) => {
-      const from = lineStart(text, d < 0 ? Math.max(0, i - 1) : i);
-      const to = lineEnd(text, d < 0 ? Math.max(0, i - 1) : i);
-      const b = graphemeBoundaries(text, from, to);
-      if (d < 0) return [...b].reverse().find((x) => x < i) ?? i;
-      return b.find((x) => x > i) ?? i;
-    };
     let { start, end } = span;
-    if (edge === 'start') start = stepFrom(start, dir);
-    else end = stepFrom(end, dir);
+    if (edge === 'start') start = stepGrapheme(this.doc.text, start, dir);
+    else end = stepGrapheme(this.doc.text, end, dir);
     if (start >= end) return;
     this.store.resize(this.doc.id, span.id, start, end);
   }
@@ -550,10 +541,9 @@ export class Controls {
 
   wireText() {
     const root = $('text');
+    // The selection is final at mouseup: a click selects a span, a drag offers the labels.
     root.addEventListener('mouseup', (ev) => {
-      if (ev.button !== 0) return;
-      // Let the browser finish updating the selection first.
-      setTimeout(() => this.afterMouse(ev), 0);
+      if (ev.button === 0) this.afterMouse(ev);
     });
     document.addEventListener('selectionchange', () => {
       if (!this.view.selectionOffsets()) this.hidePicker();

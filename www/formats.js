@@ -2,7 +2,7 @@
 // Unicode code points (Python str indices), converted here and only here.
 // The formats are specified in FORMAT.md. No DOM: node's tests import this.
 
-import { codePointLength, codePointsToUtf16, isIsoDate, utf16ToCodePoints } from './text.js';
+import { codePointLength, codePointsToUtf16, isIsoDate, onGraphemeEdges, utf16ToCodePoints } from './text.js';
 import { validLabelName } from './labels.js';
 
 export const FORMAT_NAME = 'lede';
@@ -137,7 +137,7 @@ export function importFile(name, bytes) {
     return importJson(name, data);
   }
   const title = name.replace(/\.[^.]*$/, '') || name;
-  return { docs: [plainDoc(text, title)], labels: null, warnings: sizeWarnings(name, [text]) };
+  return { docs: [plainDoc(text, title)], labels: null, warnings: warningsFor(name, [{ text, spans: [] }]) };
 }
 
 /** A document from pasted or plain text. */
@@ -145,9 +145,14 @@ export function plainDoc(text, title) {
   return { title, text, langSetting: 'auto', lang: null, dct: null, spans: [], rejected: [], annotated: false };
 }
 
-function sizeWarnings(name, texts) {
-  const big = texts.filter((t) => t.length > SOFT_LIMIT).length;
-  return big ? [`${name}: ${big === 1 ? 'a document is' : `${big} documents are`} over ${mb(SOFT_LIMIT)}; the page stays usable but pre-annotation and saving take longer.`] : [];
+/** Things worth knowing about a file that still imports: very large texts, spans that split a character cluster. */
+function warningsFor(name, docs) {
+  const out = [];
+  const big = docs.filter((d) => d.text.length > SOFT_LIMIT).length;
+  if (big) out.push(`${name}: ${big === 1 ? 'a document is' : `${big} documents are`} over ${mb(SOFT_LIMIT)}; the page stays usable but pre-annotation and saving take longer.`);
+  const split = docs.reduce((n, d) => n + d.spans.filter((s) => !onGraphemeEdges(d.text, s.start, s.end)).length, 0);
+  if (split) out.push(`${name}: ${split} span${split > 1 ? 's start or end' : ' starts or ends'} inside a character cluster (an emoji sequence, or a letter and its marks). ${split > 1 ? 'They are' : 'It is'} kept as given.`);
+  return out;
 }
 
 function importJsonl(name, text) {
@@ -167,7 +172,7 @@ function importJsonl(name, text) {
     if (doc) docs.push(doc);
   });
   finish(name, docs, problems);
-  return { docs, labels: null, warnings: sizeWarnings(name, docs.map((d) => d.text)) };
+  return { docs, labels: null, warnings: warningsFor(name, docs) };
 }
 
 function importJson(name, data) {
@@ -194,7 +199,7 @@ function importJson(name, data) {
     if (doc) docs.push(doc);
   });
   finish(name, docs, problems);
-  return { docs, labels, warnings: sizeWarnings(name, docs.map((d) => d.text)) };
+  return { docs, labels, warnings: warningsFor(name, docs) };
 }
 
 function finish(name, docs, problems) {

@@ -117,10 +117,23 @@ export function snapSelection(text, start, end) {
   return { start: bounds[si], end: bounds[ei] };
 }
 
+/** The grapheme cluster edge before (dir < 0) or after (dir > 0) offset i; i itself at the text's ends. */
+export function stepGrapheme(text, i, dir) {
+  const at = dir < 0 ? Math.max(0, i - 1) : i;
+  const bounds = graphemeBoundaries(text, lineStart(text, at), lineEnd(text, at));
+  if (dir < 0) return bounds.filter((b) => b < i).pop() ?? i;
+  // Past the end of a line: the next line's first cluster ("\n" is a cluster of its own).
+  return bounds.find((b) => b > i) ?? Math.min(text.length, i + 1);
+}
+
 /** True when [start, end) begins and ends on grapheme cluster edges. */
 export function onGraphemeEdges(text, start, end) {
   const check = (i) => {
     if (i <= 0 || i >= text.length) return true;
+    const a = text.charCodeAt(i - 1);
+    const b = text.charCodeAt(i);
+    // Fast path: between two characters below U+0300 only CR LF forms a cluster.
+    if (a < 0x300 && b < 0x300) return !(a === 13 && b === 10);
     const from = lineStart(text, i);
     const to = lineEnd(text, i);
     if (i === from || i === to) return true;

@@ -155,3 +155,13 @@ test('renaming and removing a label rewrite the spans of every document', () => 
   assert.equal(store.hasLabel('PERSON'), false);
   assert.deepEqual([...store.docs.values()].map((d) => d.spans.length), [0, 0]);
 });
+
+test('an imported span that splits a character cluster is kept, with a warning', () => {
+  const text = 'నేను 👍🏽 ok';
+  // Code points: న ే న ు (0-3), space (4), 👍 (5), 🏽 (6), space, o, k.
+  const r = importFile('w.jsonl', enc(JSON.stringify({ text, spans: [{ start: 0, end: 1, label: 'PER' }, { start: 5, end: 6, label: 'MISC' }, { start: 8, end: 10, label: 'LOC' }] })));
+  assert.equal(r.docs[0].spans.length, 3);
+  assert.equal(r.warnings.length, 1);
+  assert.match(r.warnings[0], /2 spans start or end inside a character cluster/);
+  assert.equal(importFile('ok.jsonl', enc(JSON.stringify({ text, spans: [{ start: 0, end: 4, label: 'PER' }] }))).warnings.length, 0);
+});
