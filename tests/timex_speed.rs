@@ -27,10 +27,25 @@ fn news_text(bytes: usize) -> String {
     s
 }
 
+/// The texts of a corpus JSONL file named by LEDE_TIMEX_BENCH, else
+/// generated text.
+fn bench_text() -> String {
+    match std::env::var("LEDE_TIMEX_BENCH") {
+        Ok(path) => std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{path}: {e}"))
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter_map(|v| v["text"].as_str().map(str::to_string))
+            .collect::<Vec<_>>()
+            .join("\n\n"),
+        Err(_) => news_text(4 << 20),
+    }
+}
+
 #[test]
 #[ignore]
 fn timex_throughput() {
-    let text = news_text(4 << 20);
+    let text = bench_text();
     let dct = Some(Date::parse("2025-03-11").unwrap());
     for lang in ["en", "te"] {
         let r = TimexRecogniser::new(lang).unwrap();

@@ -198,8 +198,8 @@ pub fn classify(g: &Grammar, text: &str) -> Tokens {
                 let has_senses = |id: Option<u32>| id.is_some_and(|id| !g.entries[id as usize].senses.is_empty());
                 if !has_senses(entry) {
                     // A case ending on a known word: "జనవరిలో" = జనవరి + లో.
-                    for (suf, kind) in &g.suffixes {
-                        if *kind == SuffixKind::Case && buf.len() > suf.len() && buf.ends_with(suf.as_str()) {
+                    for suf in &g.case_suffixes {
+                        if buf.len() > suf.len() && buf.ends_with(suf.as_str()) {
                             let stem = buf[..buf.len() - suf.len()].trim_end_matches(['\u{200C}', '\u{200D}']);
                             if let Some(&id) = g.ids.get(stem) {
                                 entry = Some(id);

@@ -365,6 +365,8 @@ pub struct Grammar {
     pub rules: Vec<Rule>,
     /// Attached suffixes, longest first.
     pub suffixes: Vec<(String, SuffixKind)>,
+    /// The case endings among them, longest first (split off words).
+    pub case_suffixes: Vec<String>,
     /// Multi-word pre-modifiers ("at least"), as word-id sequences.
     pub premod_phrases: Vec<(Vec<u32>, Modifier)>,
     /// Verb endings that signal a tense, longest first.
@@ -405,6 +407,7 @@ impl Grammar {
             entries: Vec::new(),
             rules: Vec::new(),
             suffixes: Vec::new(),
+            case_suffixes: Vec::new(),
             premod_phrases: Vec::new(),
             tense_suffixes: Vec::new(),
         };
@@ -412,6 +415,7 @@ impl Grammar {
             g.parse(name, text)?;
         }
         g.suffixes.sort_by_key(|(s, _)| std::cmp::Reverse(s.len()));
+        g.case_suffixes = g.suffixes.iter().filter(|(_, k)| *k == SuffixKind::Case).map(|(s, _)| s.clone()).collect();
         g.tense_suffixes.sort_by_key(|(s, _)| std::cmp::Reverse(s.len()));
         g.premod_phrases.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
         Ok(g)
