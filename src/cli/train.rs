@@ -81,7 +81,7 @@ pub fn run(args: &[String]) -> CliResult {
     let model = train::train(&docs, &dev, &cfg, &mut |line| eprintln!("{line}"));
     let bytes = model.to_bytes();
     std::fs::write(&out, &bytes).map_err(|e| CliError::Failed(format!("cannot write {out}: {e}")))?;
-    eprintln!("wrote {out}: {} bytes, {} gazetteer names, trained in {:.1}s", bytes.len(), model.gazetteer.entries.len(), started.elapsed().as_secs_f64());
+    eprintln!("wrote {out}: {} bytes, {} gazetteer names, trained in {:.1}s", bytes.len(), model.gazetteer.entries().len(), started.elapsed().as_secs_f64());
     // Scores of the model as written (quantised), through the recogniser.
     let rec = NerRecogniser::from_bytes(&bytes)?;
     for (name, docs) in &dev {

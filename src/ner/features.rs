@@ -21,7 +21,7 @@ use super::tokenize::Tokens;
 
 /// The version of the feature templates: a model trained with other
 /// templates is refused at load time.
-pub const FEATURE_SET: u32 = 6;
+pub const FEATURE_SET: u32 = 7;
 
 /// A hasher for keys that are already good 64-bit hashes.
 #[derive(Default)]
@@ -225,25 +225,25 @@ pub fn token_info(w: &str) -> TokenInfo {
     };
     // Affixes over the lower-cased characters; only for words longer than
     // the affix, so that the whole word is not repeated as an affix.
+    // Affix hashes roll over the bytes, one character at a time: no
+    // re-hashing per length.
     let max_affix = if info.flags & TELUGU != 0 { 6 } else { 4 };
-    let mut k = 0;
-    if ascii {
-        let n = lower.len();
-        while k < max_affix && k + 1 < n {
-            info.prefix[k] = hash_str(&lower[..k + 1]);
-            info.suffix[k] = hash_str(&lower[n - 1 - k..]);
-            k += 1;
+    let n = if ascii { lower.len() } else { lower.chars().count() };
+    let k = max_affix.min(n.saturating_sub(1));
+    let mut buf = [0u8; 4];
+    let mut h = 0x0050_5245_4649_5845u64; // "PREFIX"
+    for (j, c) in lower.chars().take(k).enumerate() {
+        for &b in c.encode_utf8(&mut buf).as_bytes() {
+            h = mix(h, b as u64);
         }
-    } else {
-        let chars: Vec<(usize, char)> = lower.char_indices().collect();
-        let n = chars.len();
-        while k < max_affix && k + 1 < n {
-            let end = chars[k + 1].0;
-            info.prefix[k] = hash_str(&lower[..end]);
-            let start = chars[n - 1 - k].0;
-            info.suffix[k] = hash_str(&lower[start..]);
-            k += 1;
+        info.prefix[j] = h;
+    }
+    let mut h = 0x0053_5546_4649_5845u64; // "SUFFIX"
+    for (j, c) in lower.chars().rev().take(k).enumerate() {
+        for &b in c.encode_utf8(&mut buf).as_bytes().iter().rev() {
+            h = mix(h, b as u64);
         }
+        info.suffix[j] = h;
     }
     info.n_affix = k as u8;
     info

@@ -72,15 +72,39 @@ pub fn find(gaz: &dyn GazLookup, ctx: &DocContext, range: Range<usize>, out: &mu
     }
 }
 
-/// The shipped list.
+/// The shipped list, with a bit filter in front of it: most token
+/// sequences are not names, and a bit test is cheaper than a hash probe.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Gazetteer {
-    pub entries: IdMap<u8>,
+    entries: IdMap<u8>,
+    filter: Vec<u64>,
+}
+
+const FILTER_BITS: u32 = 17;
+
+impl Gazetteer {
+    pub fn new(entries: IdMap<u8>) -> Gazetteer {
+        let mut filter = vec![0u64; 1 << (FILTER_BITS - 6)];
+        for &k in entries.keys() {
+            let bit = (k >> (64 - FILTER_BITS)) as usize;
+            filter[bit >> 6] |= 1 << (bit & 63);
+        }
+        Gazetteer { entries, filter }
+    }
+
+    pub fn entries(&self) -> &IdMap<u8> {
+        &self.entries
+    }
 }
 
 impl GazLookup for Gazetteer {
+    #[inline]
     fn lookup(&self, key: u64) -> u8 {
         if self.entries.is_empty() {
+            return 0;
+        }
+        let bit = (key >> (64 - FILTER_BITS)) as usize;
+        if self.filter[bit >> 6] & (1 << (bit & 63)) == 0 {
             return 0;
         }
         self.entries.get(&key).copied().unwrap_or(0)
@@ -121,7 +145,7 @@ impl TrainGazetteer {
                 entries.insert(k, mask);
             }
         }
-        Gazetteer { entries }
+        Gazetteer::new(entries)
     }
 }
 

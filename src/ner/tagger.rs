@@ -153,49 +153,50 @@ pub trait Weights {
     fn transition(&self, prev: Option<usize>, cur: usize) -> f32;
 }
 
-/// The transition scores under `scheme`'s constraints: `(t + 1) * t`, the
-/// last row for the sentence start, forbidden moves at minus infinity.
-pub fn transitions<W: Weights>(w: &W, scheme: Scheme) -> Vec<f32> {
+/// Transition scores under a scheme's constraints, laid out for Viterbi:
+/// forbidden moves at minus infinity.
+pub struct Transitions {
+    t: usize,
+    /// `into[cur * t + prev]`: the score of moving from `prev` to `cur`.
+    into: Vec<f32>,
+    /// The score of starting a sentence with each tag.
+    start: Vec<f32>,
+    /// Whether a sentence may end with each tag.
+    end_ok: Vec<bool>,
+}
+
+pub fn transitions<W: Weights>(w: &W, scheme: Scheme) -> Transitions {
     let t = w.n_tags();
-    let mut trans = vec![f32::NEG_INFINITY; (t + 1) * t];
+    let score = |p: Option<usize>, cur: usize| if scheme.allowed(p, cur) { w.transition(p, cur) } else { f32::NEG_INFINITY };
+    let mut into = vec![0f32; t * t];
     for cur in 0..t {
-        for prev in 0..=t {
-            let p = (prev < t).then_some(prev);
-            if scheme.allowed(p, cur) {
-                trans[prev * t + cur] = w.transition(p, cur);
-            }
+        for prev in 0..t {
+            into[cur * t + prev] = score(Some(prev), cur);
         }
     }
-    trans
+    let start = (0..t).map(|cur| score(None, cur)).collect();
+    let end_ok = (0..t).map(|tag| scheme.may_end(tag)).collect();
+    Transitions { t, into, start, end_ok }
 }
 
 /// Best tag sequence under `scheme`'s constraints; `emit` is `n * t` scores.
 pub fn viterbi<W: Weights>(w: &W, scheme: Scheme, emit: &[f32], n: usize) -> Vec<usize> {
-    viterbi_with(&transitions(w, scheme), w.n_tags(), scheme, emit, n)
+    viterbi_with(&transitions(w, scheme), emit, n)
 }
 
 /// `viterbi` with the transition scores given.
-pub fn viterbi_with(trans: &[f32], t: usize, scheme: Scheme, emit: &[f32], n: usize) -> Vec<usize> {
+pub fn viterbi_with(tr: &Transitions, emit: &[f32], n: usize) -> Vec<usize> {
+    let t = tr.t;
     if n == 0 {
         return Vec::new();
     }
-    let mut score = vec![f32::NEG_INFINITY; t];
-    for cur in 0..t {
-        score[cur] = trans[t * t + cur] + emit[cur];
-    }
-    // Column-major copy: the scores into `cur` from every `prev`, contiguous.
-    let mut into = vec![0f32; t * t];
-    for prev in 0..t {
-        for cur in 0..t {
-            into[cur * t + prev] = trans[prev * t + cur];
-        }
-    }
+    let mut score: Vec<f32> = tr.start.iter().zip(emit).map(|(a, b)| a + b).collect();
     let mut back = vec![0u8; n * t];
     let mut next = vec![0f32; t];
     for i in 1..n {
         for cur in 0..t {
             let (mut best, mut arg) = (f32::NEG_INFINITY, 0usize);
-            let col = &into[cur * t..(cur + 1) * t];
+            let col = &tr.into[cur * t..(cur + 1) * t];
             for (prev, (&sc, &tr)) in score.iter().zip(col).enumerate() {
                 let s = sc + tr;
                 if s > best {
@@ -211,7 +212,7 @@ pub fn viterbi_with(trans: &[f32], t: usize, scheme: Scheme, emit: &[f32], n: us
     let mut last = 0;
     let mut best = f32::NEG_INFINITY;
     for cur in 0..t {
-        if scheme.may_end(cur) && score[cur] > best {
+        if tr.end_ok[cur] && score[cur] > best {
             best = score[cur];
             last = cur;
         }
@@ -278,7 +279,7 @@ pub fn tag_prepared_with<W: Weights>(
     let mut hist_feats: Vec<u64> = Vec::new();
     let mut known: Vec<u64> = Vec::new();
     let mut types = Vec::new();
-    let frozen_trans = if W::FROZEN { transitions(w, scheme) } else { Vec::new() };
+    let frozen_trans = W::FROZEN.then(|| transitions(w, scheme));
     for (si, s) in doc.tokens.sentences.iter().enumerate() {
         let (feats, offs) = (&doc.feats, &doc.offs[s.start..]);
         let n = s.len();
@@ -302,10 +303,9 @@ pub fn tag_prepared_with<W: Weights>(
             }
         }
         adjust(s.clone(), &mut emit);
-        let tags = if W::FROZEN {
-            viterbi_with(&frozen_trans, t, scheme, &emit, n)
-        } else {
-            viterbi(w, scheme, &emit, n)
+        let tags = match &frozen_trans {
+            Some(tr) => viterbi_with(tr, &emit, n),
+            None => viterbi(w, scheme, &emit, n),
         };
         each(w, si, s.clone(), &tok_feats[..tok_feats.len().min(n)], &tags);
         types.clear();
