@@ -1,18 +1,36 @@
 // The page's side of the extraction worker: a promise per request, and one
 // load status that the page shows. If the worker or the wasm cannot load,
 // every request rejects and manual annotation goes on without pre-annotation.
+// A worker whose engine crashed (a wasm trap) or that takes far too long over
+// a request is replaced by a fresh one; the request in hand fails with a
+// message, the ones queued behind it are sent again.
+
+const LOAD_TIMEOUT_MS = 30_000;
+const MAX_RESTARTS = 3;
+
+/** Time allowed for one request: generous, and more for long texts (the tests shorten it). */
+function requestTimeout(text) {
+  const base = globalThis.__ledeEngineTimeoutMs || 30_000;
+  return base + Math.round((text.length / 1e6) * 20_000);
+}
 
 export class EngineClient extends EventTarget {
-  constructor(url = './worker.js', { timeoutMs = 30000 } = {}) {
+  constructor(url = './worker.js') {
     super();
+    this.url = url;
     this.status = 'loading'; // 'loading' | 'ready' | 'failed'
     this.message = '';
     this.version = '';
-    this.pending = new Map();
+    this.pending = new Map(); // id -> {resolve, reject, msg, timer}
     this.nextId = 1;
+    this.restarts = 0;
+    this.start();
+  }
+
+  start() {
     try {
       if (typeof Worker === 'undefined') throw new Error('this browser has no Web Workers');
-      this.worker = new Worker(url, { type: 'module' });
+      this.worker = new Worker(this.url, { type: 'module' });
     } catch (e) {
       this.fail(`could not start the extraction worker: ${e.message}`);
       return;
@@ -22,16 +40,18 @@ export class EngineClient extends EventTarget {
       ev.preventDefault?.();
       this.fail(ev.message ? `the extraction worker stopped: ${ev.message}` : 'the extraction worker could not be loaded (worker.js missing, or module workers unsupported)');
     };
-    this.timer = setTimeout(() => {
-      if (this.status === 'loading') this.fail(`the extraction engine did not load within ${timeoutMs / 1000} s`);
-    }, timeoutMs);
+    this.loadTimer = setTimeout(() => {
+      if (this.status === 'loading') this.fail(`the extraction engine did not load within ${LOAD_TIMEOUT_MS / 1000} s`);
+    }, LOAD_TIMEOUT_MS);
   }
 
   onMessage(msg) {
     if (msg.type === 'ready') {
-      clearTimeout(this.timer);
+      clearTimeout(this.loadTimer);
       this.status = 'ready';
       this.version = msg.version;
+      // Requests that were in the hands of a worker that was replaced.
+      for (const [id, p] of this.pending) if (p.worker !== this.worker) this.send(id, p);
       this.dispatchEvent(new Event('status'));
     } else if (msg.type === 'failed') {
       this.fail(msg.message);
@@ -39,24 +59,55 @@ export class EngineClient extends EventTarget {
       const p = this.pending.get(msg.id);
       if (!p) return;
       this.pending.delete(msg.id);
+      clearTimeout(p.timer);
       if (msg.type === 'result') p.resolve(msg.result);
       else p.reject(new Error(msg.message));
+      if (msg.crashed) this.restart(msg.id, null);
     }
   }
 
   fail(message) {
     if (this.status === 'failed') return;
-    clearTimeout(this.timer);
+    clearTimeout(this.loadTimer);
     this.status = 'failed';
     this.message = message;
-    try {
-      this.worker?.terminate();
-    } catch {
-      // already gone
+    this.worker?.terminate();
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(new Error(message));
     }
-    for (const p of this.pending.values()) p.reject(new Error(message));
     this.pending.clear();
     this.dispatchEvent(new Event('status'));
+  }
+
+  /**
+   * Replaces the worker. The request `culprit` (if still pending) fails with
+   * `reason`; the other pending requests go to the new worker once it is ready.
+   */
+  restart(culprit, reason) {
+    const p = this.pending.get(culprit);
+    if (p) {
+      this.pending.delete(culprit);
+      clearTimeout(p.timer);
+      p.reject(new Error(reason));
+    }
+    this.worker.terminate();
+    for (const q of this.pending.values()) clearTimeout(q.timer);
+    this.restarts += 1;
+    if (this.restarts > MAX_RESTARTS) {
+      this.fail(`the extraction engine failed ${this.restarts} times and was stopped`);
+      return;
+    }
+    this.status = 'loading';
+    this.dispatchEvent(new Event('status'));
+    this.start();
+  }
+
+  send(id, p) {
+    clearTimeout(p.timer);
+    p.timer = setTimeout(() => this.restart(id, `the engine took longer than ${requestTimeout(p.msg.text) / 1000} s and was restarted`), requestTimeout(p.msg.text));
+    p.worker = this.worker;
+    this.worker.postMessage(p.msg);
   }
 
   /** Resolves with the engine's result (UTF-16 offsets); rejects when unavailable or on error. */
@@ -64,8 +115,10 @@ export class EngineClient extends EventTarget {
     if (this.status === 'failed') return Promise.reject(new Error(this.message));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ type: 'annotate', id, text, lang, dct });
+      const p = { resolve, reject, msg: { type: 'annotate', id, text, lang, dct }, timer: null };
+      this.pending.set(id, p);
+      // Before 'ready' the worker queues the message itself (it awaits its own loading).
+      this.send(id, p);
     });
   }
 }

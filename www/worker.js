@@ -39,6 +39,8 @@ self.onmessage = async (ev) => {
     const result = engine.annotate(msg.text, msg.lang, msg.dct || '');
     postMessage({ type: 'result', id: msg.id, result, ms: performance.now() - t0 });
   } catch (e) {
-    postMessage({ type: 'error', id: msg.id, message: String(e && e.message ? e.message : e) });
+    // A trap leaves the wasm instance unusable: the page replaces this worker.
+    const crashed = e instanceof WebAssembly.RuntimeError;
+    postMessage({ type: 'error', id: msg.id, crashed, message: String(e && e.message ? e.message : e) });
   }
 };

@@ -28,13 +28,16 @@ const TYPES = {
   '.png': 'image/png',
 };
 
-/** Serves www/ on a free loopback port. `hide`: path prefixes answered with 404. */
-export async function startServer({ hide = [] } = {}) {
+/**
+ * Serves www/ on a free loopback port. `hide`: path prefixes answered with
+ * 404; `pkg`: another folder served as /pkg/ (a stand-in engine).
+ */
+export async function startServer({ hide = [], pkg = PKG } = {}) {
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     const rel = path === '/' ? '/index.html' : path;
-    const file = rel.startsWith('/pkg/') ? normalize(join(PKG, rel.slice(5))) : normalize(join(WWW, rel));
-    if (!(file.startsWith(WWW) || file.startsWith(PKG)) || hide.some((h) => rel.startsWith(h))) {
+    const file = rel.startsWith('/pkg/') ? normalize(join(pkg, rel.slice(5))) : normalize(join(WWW, rel));
+    if (!(file.startsWith(WWW) || file.startsWith(pkg)) || hide.some((h) => rel.startsWith(h))) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
       return;
     }

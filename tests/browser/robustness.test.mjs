@@ -4,7 +4,9 @@
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { useApp, newPage, openApp, pasteDocument, selectRange, waitIdle, loadSample, download } from './helpers.mjs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { useApp, startServer, newPage, openApp, pasteDocument, selectRange, waitIdle, loadSample, download } from './helpers.mjs';
 
 const env = useApp();
 
@@ -201,5 +203,27 @@ test('a huge paste (6 MB) warns, is added, and the page stays responsive', async
     assert.deepEqual(errors, []);
   } finally {
     await context.close();
+  }
+});
+
+test('an engine that crashes or hangs is replaced; the page reports it and pre-annotates the next document', async () => {
+  const fake = await startServer({ pkg: join(fileURLToPath(new URL('.', import.meta.url)), 'fake-pkg') });
+  const { context, page, errors } = await newPage(env.browser, { init: () => { window.__ledeEngineTimeoutMs = 1500; } });
+  try {
+    await openApp(page, fake.url);
+    await pasteDocument(page, 'CRASH of the engine');
+    assert.match(await page.locator('#notices .notice.error').last().textContent(), /failed: unreachable/);
+    await page.waitForFunction(() => window.lede.engine.status === 'ready');
+    await pasteDocument(page, 'HANG forever');
+    assert.match(await page.locator('#notices .notice.error').last().textContent(), /longer than .* restarted/);
+    await page.waitForFunction(() => window.lede.engine.status === 'ready');
+    await pasteDocument(page, 'ACME opened a plant.');
+    assert.equal(await page.locator('#text mark[data-label="ORG"]').textContent(), 'ACME');
+    // The failed documents stay, ready for manual work.
+    assert.equal(await page.locator('#doc-list li').count(), 3);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+    await fake.close();
   }
 });
