@@ -66,7 +66,7 @@ pub fn run(args: &[String]) -> CliResult {
         let out = serde_json::json!({ "gold": golds, "languages": per, "overall": all.summary() });
         println!("{}", serde_json::to_string_pretty(&out).map_err(|e| CliError::Failed(e.to_string()))?);
     } else {
-        print!("gold: {}\n", golds.join(", "));
+        println!("gold: {}", golds.join(", "));
         for (l, t) in &by_lang {
             print!("{}", t.table(&format!("language {l}")));
         }

@@ -4,7 +4,7 @@
 //! implied. One pass over the text; rules are indexed by what their first
 //! element can match, so most tokens cost one hash lookup.
 
-use super::grammar::{fold, Class, Elem, FastMap, Field, Grammar, Matcher, Rule, SuffixKind, Val};
+use super::grammar::{fold, Class, Elem, Field, Grammar, Matcher, Rule, SuffixKind, Val};
 use super::said::{Amount, Extraction, Implied, Said, Tense};
 
 const NONE: u32 = u32::MAX;
@@ -101,23 +101,18 @@ fn tokenise(text: &str) -> Vec<Raw> {
             raw.kind = Kind::Num;
             raw.value = d as i64;
             raw.digits = 1;
-            loop {
-                match it.peek() {
-                    Some(&(j, c2)) => {
-                        if let Some(d) = digit_value(c2) {
-                            raw.value = raw.value.saturating_mul(10).saturating_add(d as i64);
-                            raw.digits = raw.digits.saturating_add(1);
-                            raw.end = j + c2.len_utf8();
-                            it.next();
-                        } else if (c2 == ',' || c2 == '.') && b.get(j + 1).is_some_and(|x| x.is_ascii_digit()) {
-                            raw.complex = true;
-                            raw.end = j + 1;
-                            it.next();
-                        } else {
-                            break;
-                        }
-                    }
-                    None => break,
+            while let Some(&(j, c2)) = it.peek() {
+                if let Some(d) = digit_value(c2) {
+                    raw.value = raw.value.saturating_mul(10).saturating_add(d as i64);
+                    raw.digits = raw.digits.saturating_add(1);
+                    raw.end = j + c2.len_utf8();
+                    it.next();
+                } else if (c2 == ',' || c2 == '.') && b.get(j + 1).is_some_and(|x| x.is_ascii_digit()) {
+                    raw.complex = true;
+                    raw.end = j + 1;
+                    it.next();
+                } else {
+                    break;
                 }
             }
         } else if is_word_char(c) {
@@ -370,9 +365,8 @@ fn merge_number_words(toks: &mut Vec<Tok>, senses: &mut Vec<(Class, Val)>, text:
         loop {
             // The next word, across a glued hyphen or an "and" after hundreds.
             let mut k = i;
-            if k + 1 < toks.len() && !toks[k].gap && &text[toks[k].start..toks[k].end] == "-" && !toks[k + 1].gap {
-                k += 1;
-            } else if k + 1 < toks.len() && toks[k].word == and && v % 100 == 0 && v > 0 {
+            let hyphen = |k: usize| !toks[k].gap && &text[toks[k].start..toks[k].end] == "-" && !toks[k + 1].gap;
+            if k + 1 < toks.len() && (hyphen(k) || toks[k].word == and && v % 100 == 0 && v > 0) {
                 k += 1;
             }
             let Some(n) = toks.get(k) else { break };
@@ -386,9 +380,9 @@ fn merge_number_words(toks: &mut Vec<Tok>, senses: &mut Vec<(Class, Val)>, text:
                 v *= m;
             } else if n.number_word {
                 let Some(w) = num_of(senses, n, Class::Num) else { break };
-                if v >= 20 && v < 100 && v % 10 == 0 && (1..10).contains(&w) {
-                    v += w;
-                } else if v >= 100 && v % 100 == 0 && (1..100).contains(&w) {
+                let tens_units = (20..100).contains(&v) && v % 10 == 0 && (1..10).contains(&w);
+                let hundreds_rest = v >= 100 && v % 100 == 0 && (1..100).contains(&w);
+                if tens_units || hundreds_rest {
                     v += w;
                 } else if (10..100).contains(&v) && v % 10 != 0 || (11..20).contains(&v) {
                     if (10..100).contains(&w) && !year_reading {
@@ -425,18 +419,12 @@ fn merge_number_words(toks: &mut Vec<Tok>, senses: &mut Vec<(Class, Val)>, text:
     *toks = out;
 }
 
-/// Index key of a token or a pattern element.
-fn word_key(id: u32) -> u64 {
-    id as u64
-}
-fn class_key(c: Class) -> u64 {
-    (1u64 << 40) | c as u64
-}
-
 /// The rules and their index by first element.
 pub struct Engine {
     pub grammar: Grammar,
-    index: FastMap<u64, Vec<u16>>,
+    /// Rules that can start at a token, by its word id and by its classes.
+    by_word: Vec<Vec<u16>>,
+    by_class: Vec<Vec<u16>>,
 }
 
 struct Best {
@@ -446,15 +434,16 @@ struct Best {
 
 impl Engine {
     pub fn new(grammar: Grammar) -> Engine {
-        let mut index: FastMap<u64, Vec<u16>> = FastMap::default();
+        let mut by_word: Vec<Vec<u16>> = vec![Vec::new(); grammar.entries.len()];
+        let mut by_class: Vec<Vec<u16>> = vec![Vec::new(); Class::COUNT];
         for (ri, rule) in grammar.rules.iter().enumerate() {
             for e in &rule.elems {
                 if e.negative {
                     continue;
                 }
                 match &e.matcher {
-                    Matcher::Words(ids) => ids.iter().for_each(|&id| index.entry(word_key(id)).or_default().push(ri as u16)),
-                    Matcher::Classes(cs) => cs.iter().for_each(|(c, _)| index.entry(class_key(*c)).or_default().push(ri as u16)),
+                    Matcher::Words(ids) => ids.iter().for_each(|&id| by_word[id as usize].push(ri as u16)),
+                    Matcher::Classes(cs) => cs.iter().for_each(|(c, _)| by_class[*c as usize].push(ri as u16)),
                     Matcher::AnyWord => panic!("rule {}: a pattern cannot start with *", rule.id),
                 }
                 if !e.optional {
@@ -462,11 +451,11 @@ impl Engine {
                 }
             }
         }
-        for v in index.values_mut() {
+        for v in by_word.iter_mut().chain(by_class.iter_mut()) {
             v.sort_unstable();
             v.dedup();
         }
-        Engine { grammar, index }
+        Engine { grammar, by_word, by_class }
     }
 
     /// All expressions in `text`, in order, not overlapping.
@@ -485,17 +474,28 @@ impl Engine {
         while i < toks.len() {
             let t = &toks[i];
             cands.clear();
-            for key in [t.word, t.stem].into_iter().filter(|&w| w != NONE).map(word_key).chain(tokens.senses(t).iter().map(|(c, _)| class_key(*c))) {
-                if let Some(rs) = self.index.get(&key) {
+            let mut sources = 0;
+            for w in [t.word, t.stem] {
+                if w != NONE && !self.by_word[w as usize].is_empty() {
+                    cands.extend_from_slice(&self.by_word[w as usize]);
+                    sources += 1;
+                }
+            }
+            for (c, _) in tokens.senses(t) {
+                let rs = &self.by_class[*c as usize];
+                if !rs.is_empty() {
                     cands.extend_from_slice(rs);
+                    sources += 1;
                 }
             }
             if cands.is_empty() {
                 i += 1;
                 continue;
             }
-            cands.sort_unstable();
-            cands.dedup();
+            if sources > 1 {
+                cands.sort_unstable();
+                cands.dedup();
+            }
             let mut best: Option<(u16, Best)> = None;
             for &ri in &cands {
                 let rule = &self.grammar.rules[ri as usize];
@@ -549,7 +549,8 @@ impl Engine {
             return;
         }
         if let Some(t) = tokens.toks.get(ti) {
-            if (!e.glued || !t.gap) && !(!path.is_empty() && t.sentence != tokens.toks[ti - 1].sentence) && elem_val(tokens, e, t).is_some() {
+            let same_sentence = path.is_empty() || t.sentence == tokens.toks[ti - 1].sentence;
+            if (!e.glued || !t.gap) && same_sentence && elem_val(tokens, e, t).is_some() {
                 path.push((ei as u16, ti as u32));
                 self.walk(tokens, rule, ei + 1, ti + 1, path, best);
                 path.pop();
@@ -647,7 +648,7 @@ impl Engine {
             if k == 0 {
                 // Pre-modifiers: "early", "about", "at least", "mid-".
                 let mut s = f;
-                if s >= 1 + floor && !toks[s].gap && &text[toks[s - 1].start..toks[s - 1].end] == "-" && s >= 2 + floor && !toks[s - 1].gap {
+                if s > floor + 1 && !toks[s].gap && &text[toks[s - 1].start..toks[s - 1].end] == "-" && !toks[s - 1].gap {
                     s -= 1;
                 }
                 let mut taken = false;

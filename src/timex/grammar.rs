@@ -128,6 +128,9 @@ pub enum Class {
 }
 
 impl Class {
+    /// How many classes there are (for tables indexed by class).
+    pub const COUNT: usize = Class::Quantity as usize + 1;
+
     pub fn parse(s: &str) -> Option<Class> {
         use Class::*;
         Some(match s {

@@ -409,9 +409,9 @@ fn nearest_year(m: u8, day: u8, tense: Tense, d: Date) -> i32 {
     nearest_year_with(m, day, tense, d, 150, 300)
 }
 
-/// Quarters are often spoken of in the future just after they end ("expects
-/// to report third-quarter results"), so a future verb weighs less there.
-
+/// [`nearest_year`] with the penalties (in days) given: quarters are often
+/// spoken of in the future just after they end ("expects to report
+/// third-quarter results"), so a future verb weighs less there.
 fn nearest_year_with(m: u8, day: u8, tense: Tense, d: Date, past_penalty: i64, future_penalty: i64) -> i32 {
     let mut best = (i64::MAX, d.year);
     for y in [d.year - 1, d.year, d.year + 1] {
