@@ -145,6 +145,11 @@ export class Controls {
       unavailable: 'Cannot save in this browser',
     }[p.state];
     pill.title = p.backend ? `Autosaved in this browser (${p.backend.name})` : '';
+    if (p.backend && navigator.storage?.estimate && p.state === 'saved') {
+      navigator.storage.estimate().then(({ usage, quota }) => {
+        if (usage != null && quota) pill.title = `Autosaved in this browser (${p.backend.name}): ${(usage / 1e6).toFixed(1)} MB used of ${(quota / 1e6).toFixed(0)} MB available`;
+      }).catch(() => {});
+    }
     if (p.state === 'error' || p.state === 'unavailable') {
       this.banner('save', p.message, {
         actions: [
@@ -373,7 +378,7 @@ export class Controls {
       dateline: 'from the dateline',
       today: this.engine.status === 'failed' ? 'today (no engine to read a dateline)' : 'today (no dateline found)',
       user: 'set by you',
-    }[d.dctSource] || (this.engine.status === 'ready' ? 'looking for a dateline…' : '');
+    }[d.dctSource] || (d.annotated ? 'none given' : this.engine.status === 'ready' ? 'looking for a dateline…' : '');
     const done = d.status === 'done';
     $('mark-done').setAttribute('aria-pressed', String(done));
     $('mark-done').textContent = done ? 'Done ✓' : 'Mark done';
@@ -519,6 +524,39 @@ export class Controls {
     const i = spans.findIndex((s) => s.id === span.id);
     const next = spans.slice(i + 1).find((s) => !s.reviewed) || spans.find((s) => !s.reviewed);
     if (next) this.select(next.id);
+  }
+
+  /** Selects the next (dir 1) or previous (-1) span that is not reviewed, wrapping around. */
+  nextPending(dir) {
+    const spans = this.doc?.spans || [];
+    const i = spans.findIndex((s) => s.id === this.selected);
+    for (let k = 1; k <= spans.length; k++) {
+      const s = spans[(((i < 0 && dir < 0 ? 0 : i) + dir * k) % spans.length + spans.length) % spans.length];
+      if (!s.reviewed) {
+        this.select(s.id);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  switchDoc(dir) {
+    const order = this.store.order;
+    const i = order.indexOf(this.store.currentId);
+    const j = i + dir;
+    if (j >= 0 && j < order.length) this.store.setCurrent(order[j]);
+  }
+
+  /** Marks the document done and opens the next one still to do. */
+  doneAndNext() {
+    const d = this.doc;
+    if (!d) return;
+    this.store.updateDoc(d.id, { status: 'done' });
+    const order = this.store.order;
+    const i = order.indexOf(d.id);
+    const next = [...order.slice(i + 1), ...order.slice(0, i)].map((id) => this.store.docs.get(id)).find((x) => x.status !== 'done');
+    if (next) this.store.setCurrent(next.id);
+    else this.notify('Every document is marked done. Download JSON to keep the labels.', 'info');
   }
 
   undo() {
@@ -743,7 +781,18 @@ export class Controls {
       this.persist.flush().then((ok) => ok && this.notify('Saved in this browser. Use “Download JSON” for a file.', 'info', { timeout: 2500 }));
       return;
     }
-    if (isEditable(t) || mod || ev.altKey || !this.doc || $('doc-pane').hidden) return;
+    if (isEditable(t) || !this.doc || $('doc-pane').hidden) return;
+    if (ev.altKey && !mod && (k === 'ArrowDown' || k === 'ArrowUp')) {
+      ev.preventDefault();
+      this.switchDoc(k === 'ArrowDown' ? 1 : -1);
+      return;
+    }
+    if (mod && k === 'Enter') {
+      ev.preventDefault();
+      this.doneAndNext();
+      return;
+    }
+    if (mod || ev.altKey) return;
     const inText = $('text').contains(t) || t === $('text');
     if (/^[1-9]$/.test(k) && !ev.shiftKey) {
       const label = this.store.labels[Number(k) - 1];
@@ -782,6 +831,11 @@ export class Controls {
           ev.preventDefault();
           this.acceptAndNext();
         }
+        break;
+      case 'n':
+      case 'N':
+        ev.preventDefault();
+        if (!this.nextPending(ev.shiftKey ? -1 : 1)) this.notify('No span left to review in this document.', 'info', { timeout: 2500 });
         break;
       case '[':
       case ']':

@@ -210,3 +210,35 @@ test('work survives a reload: documents, spans, corrections, labels and the curr
     await context.close();
   }
 });
+
+test('review flow: N jumps to unreviewed spans, A accepts, Alt+arrows switch documents, Ctrl+Enter marks done and moves on', async () => {
+  const { context, page, errors } = await newPage(env.browser);
+  try {
+    await openApp(page, env.server.url);
+    await pasteDocument(page, TEXT, { title: 'One' });
+    await pasteDocument(page, TEXT.replace('NEW DELHI', 'CHENNAI'), { title: 'Two' });
+    await page.focus('#text');
+    const pending = (await spans(page)).filter((x) => !x.reviewed);
+    assert.ok(pending.length >= 2);
+    await page.keyboard.press('n');
+    assert.equal(await page.evaluate(() => window.lede.controls.selected), pending[0].id);
+    await page.keyboard.press('a');
+    assert.equal((await byId(page, pending[0].id)).reviewed, true);
+    assert.equal(await page.evaluate(() => window.lede.controls.selected), pending[1].id, 'A moves on to the next unreviewed span');
+    await page.keyboard.press('Shift+n');
+    const back = await page.evaluate(() => window.lede.controls.selected);
+    assert.notEqual(back, pending[0].id, 'accepted spans are skipped');
+
+    await page.keyboard.press('Alt+ArrowUp');
+    assert.equal(await page.inputValue('#doc-title'), 'One');
+    await page.keyboard.press('Alt+ArrowDown');
+    assert.equal(await page.inputValue('#doc-title'), 'Two');
+    await page.focus('#text');
+    await page.keyboard.press('Control+Enter');
+    assert.equal(await page.inputValue('#doc-title'), 'One', 'the next document still to do');
+    assert.equal(await page.locator('#doc-list li .done').count(), 1);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
