@@ -195,7 +195,11 @@ export class Controls {
     });
     $('doc-list').addEventListener('click', (ev) => {
       const b = ev.target.closest('button[data-id]');
-      if (b) this.store.setCurrent(b.dataset.id);
+      if (!b) return;
+      // The paste form closes (its draft is kept for next time).
+      $('paste-panel').hidden = true;
+      if (b.dataset.id === this.store.currentId) this.showCurrent();
+      else this.store.setCurrent(b.dataset.id);
     });
   }
 
@@ -203,9 +207,8 @@ export class Controls {
     $('paste-panel').hidden = false;
     $('empty').hidden = true;
     $('doc-pane').hidden = true;
-    $('paste-title').value = '';
     if (text.length > BIG_PASTE) this.holdBigPaste(text);
-    else {
+    else if (text) {
       this.holdBigPaste(null);
       $('paste-text').value = text;
     }
@@ -247,6 +250,7 @@ export class Controls {
     const input = plainDoc(text, title || undefined);
     $('paste-panel').hidden = true;
     $('paste-text').value = '';
+    $('paste-title').value = '';
     this.holdBigPaste(null);
     this.addDocs([input]);
   }
@@ -266,12 +270,13 @@ export class Controls {
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       const text = await res.text();
       const existing = this.store.documents().find((d) => d.text === text);
+      $('paste-panel').hidden = true;
       if (existing) {
-        this.store.setCurrent(existing.id);
+        if (existing.id === this.store.currentId) this.showCurrent();
+        else this.store.setCurrent(existing.id);
         this.notify(`“${existing.title}” is already open.`);
         return;
       }
-      $('paste-panel').hidden = true;
       this.addDocs([{ ...plainDoc(text, sample.title), langSetting: lang }]);
     } catch (e) {
       this.notify(`Could not load the sample (${sample.url}): ${e.message}.`, 'error');
