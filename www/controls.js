@@ -42,7 +42,7 @@ export class Controls {
 
   labelInfo(name) {
     const i = this.store.labels.findIndex((l) => l.name === name);
-    return i >= 0 ? { color: this.store.labels[i].color, key: keyFor(i) } : { color: '#cccccc', key: '' };
+    return i >= 0 ? { color: this.store.labels[i].color, key: keyFor(i), hidden: Boolean(this.store.labels[i].hidden) } : { color: '#cccccc', key: '', hidden: false };
   }
 
   get doc() {
@@ -510,7 +510,7 @@ export class Controls {
   }
 
   moveSelection(dir) {
-    const spans = this.doc?.spans || [];
+    const spans = (this.doc?.spans || []).filter((s) => !this.labelInfo(s.label).hidden || s.id === this.selected);
     if (!spans.length) return false;
     const i = spans.findIndex((s) => s.id === this.selected);
     let j;
@@ -656,7 +656,7 @@ export class Controls {
     const d = this.doc;
     const counts = new Map();
     for (const s of d?.spans || []) counts.set(s.label, (counts.get(s.label) || 0) + 1);
-    const items = this.store.labels.map((l, i) => el('li', {},
+    const items = this.store.labels.map((l, i) => el('li', { class: l.hidden ? 'off' : '' },
       el('button', {
         type: 'button',
         dataset: { label: l.name },
@@ -666,7 +666,15 @@ export class Controls {
       keyFor(i) ? el('kbd', {}, keyFor(i)) : el('span'),
       el('span', { class: 'swatch' }),
       el('span', {}, l.name, l.kind === 'temporal' ? el('span', { class: 'kind' }, 'time') : null),
-      el('span', { class: 'n', 'aria-label': `${counts.get(l.name) || 0} spans` }, String(counts.get(l.name) || 0)))));
+      el('span', { class: 'n', 'aria-label': `${counts.get(l.name) || 0} spans` }, String(counts.get(l.name) || 0))),
+      el('button', {
+        type: 'button',
+        class: 'eye',
+        dataset: { toggle: l.name },
+        'aria-pressed': l.hidden ? 'false' : 'true',
+        'aria-label': `Show ${l.name} highlights`,
+        title: l.hidden ? `${l.name} highlights are hidden: show them` : `Hide ${l.name} highlights (the spans stay)`,
+      }, l.hidden ? '○' : '●')));
     // Spans whose label is not in the set (should not happen; shown so they are not hidden).
     for (const [name, n] of counts) {
       if (!this.store.hasLabel(name)) items.push(el('li', {}, el('span', { class: 'hint' }, `${name}: ${n} (not in the label set)`)));
@@ -682,6 +690,12 @@ export class Controls {
       if (ev.target.closest('button')) ev.preventDefault();
     });
     $('legend').addEventListener('click', (ev) => {
+      const eye = ev.target.closest('button[data-toggle]');
+      if (eye) {
+        const l = this.store.labels.find((x) => x.name === eye.dataset.toggle);
+        if (l) this.store.updateLabel(l.name, { hidden: !l.hidden });
+        return;
+      }
       const b = ev.target.closest('button[data-label]');
       if (b) this.applyLabel(b.dataset.label);
     });

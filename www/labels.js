@@ -37,6 +37,7 @@ export function sanitizeLabels(list) {
       name: l.name,
       color: typeof l.color === 'string' && /^#[0-9a-fA-F]{6}$/.test(l.color) ? l.color : newLabel(l.name, out).color,
       kind: l.kind === 'temporal' ? 'temporal' : 'entity',
+      ...(l.hidden === true ? { hidden: true } : {}),
     });
   }
   return out.length ? out : null;

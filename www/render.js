@@ -230,6 +230,7 @@ export class TextView {
     m.dataset.label = s.label;
     const info = this.labelInfo(s.label);
     m.style.setProperty('--c', info.color);
+    if (info.hidden) m.classList.add('off');
     let title = s.label;
     if (s.value) title += ` = ${s.value}`;
     title += ` · ${s.source || 'imported'}`;

@@ -242,3 +242,28 @@ test('review flow: N jumps to unreviewed spans, A accepts, Alt+arrows switch doc
     await context.close();
   }
 });
+
+test('hiding a label in the legend hides its highlights and Tab skips its spans; the spans stay', async () => {
+  const { context, page, errors } = await newPage(env.browser);
+  try {
+    await openApp(page, env.server.url);
+    await pasteDocument(page, TEXT);
+    const dates = (await spans(page)).filter((x) => x.label === 'DATE');
+    assert.ok(dates.length >= 2);
+    await page.click('#legend button[data-toggle="DATE"]');
+    assert.equal(await page.getAttribute('#legend button[data-toggle="DATE"]', 'aria-pressed'), 'false');
+    for (const d of dates) assert.match(await page.getAttribute(`#text mark[data-id="${d.id}"]`, 'class'), /\boff\b/);
+    await page.focus('#text');
+    for (let i = 0; i < 6; i++) {
+      await page.keyboard.press('Tab');
+      const sel = await page.evaluate(() => window.lede.controls.selected);
+      assert.ok(!dates.some((d) => d.id === sel), 'a hidden span was selected by Tab');
+    }
+    assert.equal((await spans(page)).filter((x) => x.label === 'DATE').length, dates.length);
+    await page.click('#legend button[data-toggle="DATE"]');
+    assert.doesNotMatch(await page.getAttribute(`#text mark[data-id="${dates[0].id}"]`, 'class'), /\boff\b/);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
