@@ -278,7 +278,7 @@ fn date(s: &Said, tense: Tense, dct: Option<Date>, anchor: Option<Anchor>) -> Po
             (Some(Unit::Year), Some(r)) => d.year + r,
             _ => pick_year(m, s.day, s.rel, tense, d),
         };
-        return Point::Day(Some(y), Some(m), s.day);
+        return Point::Day(Some(y), Some(m), day_of_month(s, Some(y), m));
     }
     if let Some(se) = s.season {
         return Point::Season(Some(pick_season_year(se, s.rel, tense, d)), se);
@@ -341,10 +341,27 @@ fn date(s: &Said, tense: Tense, dct: Option<Date>, anchor: Option<Anchor>) -> Po
     at(d, Unit::Day)
 }
 
+/// The day of the `n`th `weekday` (1 = Monday) of a month: Thanksgiving is
+/// the fourth Thursday of November.
+fn nth_weekday(y: i32, m: u8, weekday: u8, n: i64) -> Option<u8> {
+    let first = Date::new(y, m, 1)?;
+    let offset = (weekday as i64 - 1 - first.weekday().index() as i64).rem_euclid(7);
+    let day = 1 + offset + 7 * (n - 1);
+    (n >= 1 && day <= crate::date::days_in_month(y, m) as i64).then_some(day as u8)
+}
+
+/// The day said, or the one an ordinal weekday of the month names.
+fn day_of_month(s: &Said, y: Option<i32>, m: u8) -> Option<u8> {
+    match (s.day, s.weekday, s.ordinal, y) {
+        (None, Some(w), Some(n), Some(y)) => nth_weekday(y, m, w, n),
+        (d, ..) => d,
+    }
+}
+
 /// Explicit year with whatever else was said.
 fn calendar(s: &Said, y: Option<i32>) -> Point {
     if let Some(m) = s.month {
-        return Point::Day(y, Some(m), s.day);
+        return Point::Day(y, Some(m), day_of_month(s, y, m));
     }
     if let Some(se) = s.season {
         return Point::Season(y, se);
