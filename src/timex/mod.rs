@@ -4,20 +4,35 @@
 //! - Language knowledge is data (`data/common.txt` + `data/<lang>.txt`,
 //!   compiled in): word lists, suffixes, tense cues, and token patterns, each
 //!   rule with examples that a unit test runs. See [`grammar`] for the format.
+//!   Adding a language is a data file with examples, not engine code.
 //! - Extraction ([`engine`]) tokenises once, classifies tokens through the
-//!   word lists (Telugu words are split into stem + known case suffix), and
-//!   matches rules leftmost-longest. It records what was said ([`said::Said`])
-//!   and what the sentence implies (tense) in typed fields.
-//! - Resolution ([`resolve`]) turns that record and the reference date into
-//!   the TIMEX3 value; it never reads text.
+//!   word lists (Telugu words are split into stem + known case ending), and
+//!   matches rules leftmost-longest (ties: the earlier rule). It records what
+//!   was said ([`said::Said`]) and what the sentence implies (its tense, from
+//!   the nearest cue word) in typed fields. BLOCK rules claim what only looks
+//!   like an expression (rates, ages).
+//! - Resolution ([`resolve`]) turns that record, the reference date and the
+//!   last date the text mentioned into the TIMEX3 value; it never reads text.
 //!
-//! Span conventions: a Telugu case suffix or postposition is inside the span
-//! (whole tokens, as IL-NER annotates: "2015లో", "2023 లో"); English
-//! determiners are inside when the rule's head is a time noun ("the third
-//! quarter") and pre-modifiers ("early", "about", "at least") are taken
-//! along. Ranges ("March 1 to 5") give two expressions; the second inherits
-//! what the first said. Without a reference date, unsaid parts stay X (see
-//! [`resolve`]).
+//! Conventions:
+//! - Spans: a Telugu case ending or postposition belongs to the expression
+//!   (whole tokens, as IL-NER annotates: "2015లో", "2023 లో", "ఫిబ్రవరి 12
+//!   న"); English determiners are inside when the rule's head is a time noun
+//!   ("the third quarter", "the past two months"), and pre-modifiers
+//!   ("early", "nearly", "at least", "mid-") are taken along. Ranges
+//!   ("March 1 to 5", "1990-95") are two expressions; the second inherits
+//!   what the first said (month, year).
+//! - Underspecified dates: a month or quarter without a year takes the year
+//!   that puts it nearest the reference date, a reading against the
+//!   sentence's tense counting as further away; "last"/"next" are strict.
+//!   A bare weekday is the past one (the reference day itself counts) unless
+//!   the tense points ahead or it is tomorrow.
+//! - Anaphora: "that year", "the following day", "a year earlier" after "the
+//!   third quarter" lean on the last date the text mentioned.
+//! - Without a reference date (no `dct`, no dateline), unsaid parts stay X at
+//!   the expression's granularity ("March 11" = XXXX-03-11, "yesterday" =
+//!   XXXX-XX-XX, "last week" = XXXX-WXX, "next year" = XXXX); durations,
+//!   sets and PRESENT_REF/PAST_REF/FUTURE_REF need no date.
 
 pub mod engine;
 pub mod grammar;
