@@ -313,14 +313,12 @@ export class Controls {
     this.hidePicker();
     this.selected = null;
     this.store.selectionHint = null;
-    if (!$('paste-panel').hidden) {
-      // Keep the paste form open while it is being filled.
-      this.view.setDocument(d);
-    } else {
+    // An open paste form stays in front while it is being filled.
+    if ($('paste-panel').hidden) {
       $('empty').hidden = Boolean(d);
       $('doc-pane').hidden = !d;
-      this.view.setDocument(d);
     }
+    this.view.setDocument(d);
     this.renderToolbar();
     this.renderLegend();
     this.renderDetails();
@@ -404,8 +402,9 @@ export class Controls {
     if (this.pre.busy.has(d.id)) {
       const f = this.pre.progress.get(d.id);
       parts.push(f == null ? 'pre-annotating…' : `pre-annotating… ${Math.round(f * 100)}%`);
+    } else if (this.engine.status === 'failed') {
+      parts.push('no pre-annotation');
     }
-    else if (this.engine.status === 'failed') parts.push('no pre-annotation');
     $('doc-stats').textContent = parts.join(' · ');
   }
 
@@ -419,13 +418,7 @@ export class Controls {
       timeout: 15000,
       action: {
         label: 'Undo',
-        run: () => {
-          const [back] = this.store.addDocuments([{ ...d }]);
-          // Back in its old place in the list.
-          this.store.order.splice(this.store.order.indexOf(back.id), 1);
-          this.store.order.splice(Math.min(index, this.store.order.length), 0, back.id);
-          this.renderDocList();
-        },
+        run: () => this.store.addDocuments([{ ...d }], { at: index }),
       },
     });
   }

@@ -233,6 +233,8 @@ export class Persistence extends EventTarget {
         this.dirtyDocs.delete(docId);
         this.deletedDocs.add(docId);
       } else {
+        // A document deleted and brought back (undo) before the save is written again, not deleted.
+        this.deletedDocs.delete(docId);
         this.dirtyDocs.add(docId);
       }
     }

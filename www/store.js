@@ -108,8 +108,8 @@ export class Store extends EventTarget {
     return this.order.map((id) => this.docs.get(id));
   }
 
-  /** Adds documents (already validated, UTF-16 offsets). Returns them. */
-  addDocuments(list, { select = true } = {}) {
+  /** Adds documents (already validated, UTF-16 offsets), at the end of the list or at index `at`. Returns them. */
+  addDocuments(list, { select = true, at = null } = {}) {
     const added = [];
     for (const input of list) {
       let id = input.id ? String(input.id) : newId('doc-');
@@ -133,7 +133,8 @@ export class Store extends EventTarget {
         annotated: Boolean(input.annotated),
       };
       this.docs.set(id, doc);
-      this.order.push(id);
+      if (at === null) this.order.push(id);
+      else this.order.splice(Math.min(at + added.length, this.order.length), 0, id);
       added.push(doc);
       this.emit('dirty', { docId: id });
     }

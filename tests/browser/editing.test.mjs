@@ -267,3 +267,32 @@ test('hiding a label in the legend hides its highlights and Tab skips its spans;
     await context.close();
   }
 });
+
+test('deleting a document asks first, and the notice can undo it', async () => {
+  const { context, page, errors } = await newPage(env.browser);
+  try {
+    await openApp(page, env.server.url);
+    await pasteDocument(page, TEXT, { title: 'First' });
+    await pasteDocument(page, TEXT, { title: 'Second' });
+    await pasteDocument(page, TEXT, { title: 'Third' });
+    await page.click('#doc-list li:nth-child(2) button');
+    const before = await page.evaluate(() => window.lede.store.current);
+    page.once('dialog', (d) => d.dismiss());
+    await page.click('#delete-doc');
+    assert.equal(await page.locator('#doc-list li').count(), 3, 'dismissed: nothing deleted');
+    page.once('dialog', (d) => d.accept());
+    await page.click('#delete-doc');
+    assert.deepEqual(await page.$$eval('#doc-list .title', (ts) => ts.map((t) => t.textContent)), ['First', 'Third']);
+    await page.click('#notices .notice button:has-text("Undo")');
+    assert.deepEqual(await page.$$eval('#doc-list .title', (ts) => ts.map((t) => t.textContent)), ['First', 'Second', 'Third']);
+    const back = await page.evaluate(() => window.lede.store.current);
+    assert.deepEqual({ ...back, created: 0 }, { ...before, created: 0 });
+    await waitIdle(page);
+    await page.reload();
+    await openApp(page, env.server.url);
+    assert.deepEqual(await page.$$eval('#doc-list .title', (ts) => ts.map((t) => t.textContent)), ['First', 'Second', 'Third']);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
