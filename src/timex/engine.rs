@@ -407,7 +407,7 @@ fn merge_number_words(toks: &mut Vec<Tok>, senses: &mut Vec<(Class, Val)>, text:
             let s0 = senses.len() as u32;
             senses.push((Class::Num, Val::Int(v)));
             senses.push((Class::Quantity, Val::Int(v)));
-            if year_reading || (2000..2100).contains(&v) {
+            if year_reading {
                 senses.push((Class::Year, Val::Int(v)));
             }
             t.senses = (s0, senses.len() as u32);

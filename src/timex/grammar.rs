@@ -663,7 +663,7 @@ fn int(v: &str) -> Result<i64, String> {
 fn class_value(class: &str, value: &str) -> Result<(Class, Val), String> {
     let need = |o: Option<Val>| o.ok_or_else(|| format!("bad value {value:?} for {class}"));
     Ok(match class {
-        "month" | "weekday" | "number" | "num" | "ordinal" | "ord" | "rel" | "dayrel" | "dir" | "multiplier" | "day" | "year" => {
+        "month" | "weekday" | "number" | "num" | "ordinal" | "ord" | "rel" | "dayrel" | "dir" | "multiplier" | "day" | "year" | "decade" => {
             let cls = match class {
                 "month" => Class::Month,
                 "weekday" => Class::Weekday,
@@ -674,6 +674,7 @@ fn class_value(class: &str, value: &str) -> Result<(Class, Val), String> {
                 "dir" => Class::Dir,
                 "day" => Class::Day,
                 "year" => Class::Year,
+                "decade" => Class::Decade,
                 _ => Class::Multiplier,
             };
             (cls, Val::Int(int(value)?))
