@@ -127,6 +127,13 @@ fn char_class(c: char) -> u8 {
 
 /// Computes the per-token properties of one token's text.
 pub fn token_info(w: &str) -> TokenInfo {
+    if w.len() <= 48 && w.is_ascii() {
+        return ascii_token_info(w.as_bytes());
+    }
+    general_token_info(w)
+}
+
+fn general_token_info(w: &str) -> TokenInfo {
     let mut info = TokenInfo::default();
     // Lower case on the stack for the common short ASCII word.
     let mut stack = [0u8; 48];
@@ -269,6 +276,77 @@ pub fn telugu_stem(word: &str) -> Option<&str> {
     None
 }
 
+/// `token_info` for a short ASCII token, the common case, in one pass over
+/// the bytes: the same values the general path computes.
+fn ascii_token_info(w: &[u8]) -> TokenInfo {
+    let mut info = TokenInfo::default();
+    let mut lower = [0u8; 48];
+    let mut shape = [0u8; 12];
+    let mut shape_len = 0usize;
+    let (mut letters, mut uppers) = (0usize, 0usize);
+    let mut first_letter = 0u8;
+    for (i, &b) in w.iter().enumerate() {
+        lower[i] = b.to_ascii_lowercase();
+        let cls = match b {
+            b'0'..=b'9' => {
+                info.flags |= HAS_DIGIT;
+                b'd'
+            }
+            b'A'..=b'Z' => {
+                letters += 1;
+                uppers += 1;
+                b'X'
+            }
+            b'a'..=b'z' => {
+                letters += 1;
+                b'x'
+            }
+            _ => b,
+        };
+        if first_letter == 0 && b.is_ascii_alphabetic() {
+            first_letter = b;
+        }
+        if (shape_len == 0 || shape[shape_len - 1] != cls) && shape_len < shape.len() {
+            shape[shape_len] = cls;
+            shape_len += 1;
+        }
+    }
+    if first_letter != 0 {
+        info.flags |= ALPHA | if first_letter.is_ascii_uppercase() { CAP } else { LOWER };
+    }
+    if letters >= 2 && uppers == letters {
+        info.flags |= ALL_CAPS;
+    }
+    if matches!(w, b"\"" | b"'" | b"''" | b"``") {
+        info.kind |= QUOTE;
+    }
+    let n = w.len();
+    let lower = &lower[..n];
+    info.lw = hash_bytes(lower);
+    info.stem = info.lw;
+    info.raw = hash_bytes(w);
+    info.shape = hash_bytes(&shape[..shape_len]);
+    info.len_class = match n {
+        0..=3 => n as u8,
+        4..=6 => 4,
+        7..=10 => 5,
+        _ => 6,
+    };
+    let k = 4.min(n.saturating_sub(1));
+    let mut h = 0x0050_5245_4649_5845u64; // "PREFIX"
+    for j in 0..k {
+        h = mix(h, lower[j] as u64);
+        info.prefix[j] = h;
+    }
+    let mut h = 0x0053_5546_4649_5845u64; // "SUFFIX"
+    for j in 0..k {
+        h = mix(h, lower[n - 1 - j] as u64);
+        info.suffix[j] = h;
+    }
+    info.n_affix = k as u8;
+    info
+}
+
 /// Everything about a document that features read, computed once.
 pub struct DocContext {
     pub info: Vec<TokenInfo>,
@@ -304,6 +382,8 @@ impl DocContext {
         ngram_at.push(ngrams.len() as u32);
         let mut cap_mid = IdSet::default();
         let mut lower_seen = IdSet::default();
+        cap_mid.reserve(info.len() / 4);
+        lower_seen.reserve(info.len() / 2);
         for s in &toks.sentences {
             let (mut letters_upper, mut letters_cased) = (0usize, 0usize);
             for t in &info[s.clone()] {
@@ -548,6 +628,20 @@ impl History {
         }
         if i + 1 < info.len() && h(i + 1) != 0xFF {
             out.push(f(T_HIST_P1, mix(hi, h(i + 1))));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ascii_fast_path_agrees_with_the_general_path() {
+        for w in ["Reuters", "U.S.", "1996-08-22", "McDonald's", "x", "AB", "--", "\"", "n't", "iPhone15", "``"] {
+            let (fast, slow) = (ascii_token_info(w.as_bytes()), general_token_info(w));
+            let key = |t: &TokenInfo| (t.lw, t.stem, t.raw, t.shape, t.prefix, t.suffix, t.n_affix, t.flags, t.len_class, t.kind);
+            assert_eq!(key(&fast), key(&slow), "{w}");
         }
     }
 }
