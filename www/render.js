@@ -18,7 +18,7 @@ const CHUNK = 150_000; // units drawn per idle slice afterwards
 export class TextView {
   /**
    * @param root element to draw into (made focusable by the page)
-   * @param labelInfo (name) => {color, key} for a label name
+   * @param labelInfo (name) => {color, key, hidden} for a label name
    */
   constructor(root, labelInfo) {
     this.root = root;
