@@ -339,7 +339,8 @@ export class Store extends EventTarget {
   /**
    * Merges a fresh extraction run into a document. Pending machine spans are
    * replaced; reviewed spans are kept, and a machine span is not added where
-   * it would overlap one of them or where a person rejected it. A reviewed
+   * it would overlap one of them, where a person rejected it, or when its label
+   * is not in the label set. A reviewed
    * span that the run found again (same edges and label) takes the new value
    * unless a person typed the value.
    */
@@ -360,6 +361,8 @@ export class Store extends EventTarget {
     const addedKeys = new Set();
     for (const m of machine) {
       if (!(m.start < m.end) || m.start < 0 || m.end > doc.text.length || !m.label) continue;
+      // A label taken out of the label set is not suggested either.
+      if (!this.hasLabel(m.label)) continue;
       const k = key(m);
       if (rejected.has(k)) continue;
       if (keptIndex.has(k)) {

@@ -154,6 +154,9 @@ test('renaming and removing a label rewrite the spans of every document', () => 
   store.removeLabel('PERSON');
   assert.equal(store.hasLabel('PERSON'), false);
   assert.deepEqual([...store.docs.values()].map((d) => d.spans.length), [0, 0]);
+  // The engine's suggestions of a removed label are dropped.
+  store.mergeMachine('x', [{ start: 0, end: 3, label: 'PERSON', source: 'ner' }, { start: 8, end: 12, label: 'LOC', source: 'ner' }], { undoable: false });
+  assert.deepEqual(store.docs.get('x').spans.map((s) => s.label), ['LOC']);
 });
 
 test('an imported span that splits a character cluster is kept, with a warning', () => {
