@@ -629,6 +629,17 @@ impl Engine {
             parts.push((said, first, last));
         }
         if parts.len() == 2 {
+            // "1990-95": a two-digit end year is read in the start's century.
+            if let (Some(y0), Some(y1), true) = (parts[0].0.year, parts[1].0.year, parts[1].0.two_digit_year) {
+                if !parts[0].0.two_digit_year {
+                    let mut y = y0 - y0.rem_euclid(100) + y1;
+                    if y < y0 {
+                        y += 100;
+                    }
+                    parts[1].0.year = Some(y);
+                    parts[1].0.two_digit_year = false;
+                }
+            }
             let (y, m) = (parts[1].0.year, parts[1].0.month);
             let p0 = &mut parts[0].0;
             if p0.year.is_none() && p0.decade.is_none() {
