@@ -70,9 +70,7 @@ pub fn run(args: &[String]) -> CliResult {
         for (l, t) in &by_lang {
             print!("{}", t.table(&format!("language {l}")));
         }
-        if by_lang.len() > 1 {
-            print!("{}", all.table("overall"));
-        }
+        print!("{}", all.table("overall"));
     }
     Ok(ExitCode::SUCCESS)
 }
