@@ -158,3 +158,35 @@ fn entities_and_dates_come_out_of_one_pipeline() {
     );
     assert_eq!(got[0].2, "ner:perceptron:en");
 }
+
+#[test]
+fn odd_inputs_never_panic_and_spans_stay_on_cluster_edges() {
+    let long_word = "A".repeat(5000);
+    let long_line = "He flew from Paris to London. ".repeat(3000);
+    let inputs = [
+        "",
+        "   ",
+        "\n\n\r\n",
+        "🙂🙂 👩‍👩‍👧",
+        "\u{0301}\u{0301}x",
+        "్ ై",
+        "'s 's n't ' \" ``",
+        "U.S.A.B.C.D. ... -- --- ?!",
+        long_word.as_str(),
+        long_line.as_str(),
+        "Ünïcödé Çafé in Zürich, 東京 and القاهرة.",
+        "కే. వి.\nమోహన్\u{200C}లో హైదరాబాద్‌",
+    ];
+    for lang in ["en", "te"] {
+        let rec = NerRecogniser::builtin(lang).unwrap();
+        for text in inputs {
+            for s in rec.entities(text) {
+                assert!(s.start < s.end && s.end <= text.len(), "{lang} {text:?}: {s:?}");
+                assert_eq!(lede::offsets::grapheme_floor(text, s.start), s.start, "{text:?}");
+                assert_eq!(lede::offsets::grapheme_ceil(text, s.end), s.end, "{text:?}");
+            }
+        }
+    }
+    let found = NerRecogniser::builtin("en").unwrap().entities(&long_line);
+    assert_eq!(found.len(), 6000, "names found in a long line of them");
+}
