@@ -6,7 +6,7 @@
 import { keyFor, validLabelName } from './labels.js';
 import { HARD_LIMIT, ImportError, SOFT_LIMIT, importFile, plainDoc, toCorpusJsonl, toLedeJson } from './formats.js';
 import { TextView } from './render.js';
-import { guessLanguage, isIsoDate, looksLikeTimexValue, snapSelection, stepGrapheme, utf16ToCodePoints } from './text.js';
+import { guessLanguage, isIsoDate, looksLikeTimexValue, snapSelection, stepGrapheme, utf16ToCodePoints, widenToWords } from './text.js';
 
 const $ = (id) => document.getElementById(id);
 const BIG_PASTE = 500_000; // UTF-16 units
@@ -450,8 +450,9 @@ export class Controls {
 
   /** The text selection in the view, snapped to grapheme clusters and trimmed, or null. */
   textSelection() {
-    const raw = this.view.selectionOffsets();
+    let raw = this.view.selectionOffsets();
     if (!raw) return null;
+    if (this.store.settings.snapWords) raw = widenToWords(this.doc.text, raw.start, raw.end);
     return snapSelection(this.doc.text, raw.start, raw.end);
   }
 
@@ -673,12 +674,14 @@ export class Controls {
       if (!this.store.hasLabel(name)) items.push(el('li', {}, el('span', { class: 'hint' }, `${name}: ${n} (not in the label set)`)));
     }
     $('legend').replaceChildren(...items);
+    $('snap-words').checked = Boolean(this.store.settings.snapWords);
     $('legend-total').textContent = d ? `${d.spans.length} spans in this document` : '';
   }
 
   // -- selected span ----------------------------------------------------------
 
   wireDetails() {
+    $('snap-words').addEventListener('change', () => this.store.setSetting('snapWords', $('snap-words').checked));
     $('legend').addEventListener('mousedown', (ev) => {
       if (ev.target.closest('button')) ev.preventDefault();
     });

@@ -181,6 +181,7 @@ export class Persistence extends EventTarget {
         order: Array.isArray(meta?.order) ? meta.order : null,
         currentId: meta?.currentId ?? null,
         labels: sanitizeLabels(meta?.labels),
+        settings: meta?.settings && typeof meta.settings === 'object' ? meta.settings : null,
         dropped,
         rescued: rescued ? rescued.docs.map((d) => d.id).concat(rescued.deleted) : null,
       };
@@ -188,6 +189,10 @@ export class Persistence extends EventTarget {
       this.setState('error', `Could not read saved work (${e.message}).`);
       return null;
     }
+  }
+
+  metaRecord() {
+    return { order: this.store.order, currentId: this.store.currentId, labels: this.store.labels, settings: this.store.settings };
   }
 
   readRescue() {
@@ -213,7 +218,7 @@ export class Persistence extends EventTarget {
         at: Date.now(),
         docs,
         deleted: [...this.deletedDocs],
-        meta: { order: this.store.order, currentId: this.store.currentId, labels: this.store.labels },
+        meta: this.metaRecord(),
       }));
     } catch {
       // No room there either: the changes are lost only if the write below never finishes.
@@ -269,7 +274,7 @@ export class Persistence extends EventTarget {
     this.dirtyMeta = false;
     const docs = ids.map((id) => this.store.docs.get(id)).filter(Boolean).map(record);
     // The small meta record (order, current document, labels) goes with every write.
-    const meta = { order: this.store.order, currentId: this.store.currentId, labels: this.store.labels };
+    const meta = this.metaRecord();
     this.setState('saving');
     this.running = this.backend.save(docs, deleted, meta).then(
       () => {

@@ -77,6 +77,13 @@ export class Store extends EventTarget {
     // The span selected in the page, remembered with each undo step so that
     // undo shows the span it brings back.
     this.selectionHint = null;
+    // Page preferences, saved with the labels.
+    this.settings = { snapWords: false };
+  }
+
+  setSetting(name, value) {
+    this.settings = { ...this.settings, [name]: value };
+    this.emit('dirty', { meta: true });
   }
 
   emit(type, detail = {}) {
@@ -86,11 +93,12 @@ export class Store extends EventTarget {
   // -- loading ------------------------------------------------------------
 
   /** Replaces the whole state with what persistence restored. */
-  restore({ docs, order, currentId, labels }) {
+  restore({ docs, order, currentId, labels, settings }) {
     this.docs = new Map(docs.map((d) => [d.id, d]));
     this.order = (order || []).filter((id) => this.docs.has(id));
     for (const d of docs) if (!this.order.includes(d.id)) this.order.push(d.id);
     if (labels) this.labels = labels;
+    if (settings) this.settings = { ...this.settings, snapWords: settings.snapWords === true };
     this.currentId = this.docs.has(currentId) ? currentId : this.order[0] ?? null;
     this.history.clear();
     this.emit('labels');

@@ -126,6 +126,27 @@ export function stepGrapheme(text, i, dir) {
   return bounds.find((b) => b > i) ?? Math.min(text.length, i + 1);
 }
 
+const words = typeof Intl !== 'undefined' && Intl.Segmenter ? new Intl.Segmenter(undefined, { granularity: 'word' }) : null;
+
+/**
+ * Widens [start, end) so that neither edge falls inside a word (an edge in
+ * the middle of "Hyderabad" moves to the word's edge). Used before
+ * snapSelection when the page's "snap to whole words" is on.
+ */
+export function widenToWords(text, start, end) {
+  if (!words) return { start, end };
+  const from = lineStart(text, start);
+  const to = lineEnd(text, Math.max(start, end - 1));
+  for (const seg of words.segment(text.slice(from, to))) {
+    const a = from + seg.index;
+    const b = a + seg.segment.length;
+    if (!seg.isWordLike) continue;
+    if (a < start && start < b) start = a;
+    if (a < end && end < b) end = b;
+  }
+  return { start, end };
+}
+
 /** True when [start, end) begins and ends on grapheme cluster edges. */
 export function onGraphemeEdges(text, start, end) {
   const check = (i) => {

@@ -296,3 +296,30 @@ test('deleting a document asks first, and the notice can undo it', async () => {
     await context.close();
   }
 });
+
+test('"snap selections to whole words": a sloppy selection takes whole words, and the choice is remembered', async () => {
+  const { context, page, errors } = await newPage(env.browser);
+  try {
+    await openApp(page, env.server.url);
+    await pasteDocument(page, TEXT);
+    const [a] = at('officials');
+    // Off (the default): the selection is kept as made (grapheme-snapped only).
+    await selectRange(page, a + 2, a + 5);
+    await page.keyboard.press('4');
+    let misc = (await spans(page)).filter((x) => x.label === 'MISC').map(quote);
+    assert.deepEqual(misc, ['fic']);
+    await page.keyboard.press('Control+z');
+    await page.check('#snap-words');
+    await selectRange(page, a + 2, a + 5);
+    await page.keyboard.press('4');
+    misc = (await spans(page)).filter((x) => x.label === 'MISC').map(quote);
+    assert.deepEqual(misc, ['officials']);
+    await waitIdle(page);
+    await page.reload();
+    await openApp(page, env.server.url);
+    assert.equal(await page.isChecked('#snap-words'), true);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});

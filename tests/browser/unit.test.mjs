@@ -3,7 +3,7 @@
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { codePointsToUtf16, utf16ToCodePoints, codePointLength, snapSelection, looksLikeTimexValue, isIsoDate } from '../../www/text.js';
+import { codePointsToUtf16, utf16ToCodePoints, codePointLength, snapSelection, looksLikeTimexValue, isIsoDate, widenToWords } from '../../www/text.js';
 import { importFile, toCorpusJsonl, toLedeJson, ImportError } from '../../www/formats.js';
 import { Store } from '../../www/store.js';
 
@@ -167,4 +167,14 @@ test('an imported span that splits a character cluster is kept, with a warning',
   assert.equal(r.warnings.length, 1);
   assert.match(r.warnings[0], /2 spans start or end inside a character cluster/);
   assert.equal(importFile('ok.jsonl', enc(JSON.stringify({ text, spans: [{ start: 0, end: 4, label: 'PER' }] }))).warnings.length, 0);
+});
+
+test('word snapping widens an edge inside a word, and only then', () => {
+  const text = 'The Hyderabad council met.';
+  const s = text.indexOf('derabad');
+  assert.deepEqual(widenToWords(text, s, s + 4), { start: 4, end: 13 });
+  assert.deepEqual(widenToWords(text, 4, 21), { start: 4, end: 21 }, 'already on word edges');
+  const te = 'హైదరాబాద్‌లో మెట్రో';
+  const w = widenToWords(te, 2, 4);
+  assert.equal(te.slice(w.start, w.end), te.split(' ')[0]);
 });
