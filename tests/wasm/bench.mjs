@@ -1,0 +1,54 @@
+// Throughput of extraction in the wasm build, beside the native build on the
+// same input: `node tests/wasm/bench.mjs [FILE...]` (default: the sample
+// articles, repeated to about 1 MB each). Prints figures; asserts nothing.
+import { readFileSync, existsSync, writeFileSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const pkg = path.join(root, 'www/pkg');
+const lede = process.env.LEDE_BIN || path.join(root, 'target/release/lede');
+const files = process.argv.slice(2);
+const inputs = files.length
+  ? files
+  : ['www/samples/en-sample.txt', 'www/samples/te-sample.txt'].map((f) => path.join(root, f));
+
+const { initSync, Engine } = await import(path.join(pkg, 'lede.js'));
+const wasmBytes = readFileSync(path.join(pkg, 'lede_bg.wasm'));
+initSync({ module: wasmBytes });
+const engine = new Engine();
+
+const TARGET = 1 << 20;
+console.log(`wasm module: ${wasmBytes.length} bytes`);
+for (const file of inputs) {
+  let text = readFileSync(file, 'utf8');
+  if (!files.length) text = text.repeat(Math.max(1, Math.ceil(TARGET / Buffer.byteLength(text))));
+  const bytes = Buffer.byteLength(text);
+  engine.annotate(text, 'auto', '2025-03-11'); // warm-up
+  const runs = 5;
+  let best = Infinity;
+  let spans = 0;
+  for (let i = 0; i < runs; i++) {
+    const t0 = process.hrtime.bigint();
+    spans = engine.annotate(text, 'auto', '2025-03-11').spans.length;
+    best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1e9);
+  }
+  const wasmMBs = bytes / 1e6 / best;
+  let line = `${path.basename(file)}: ${(bytes / 1e6).toFixed(2)} MB, ${spans} spans; wasm ${wasmMBs.toFixed(2)} MB/s`;
+  if (existsSync(lede)) {
+    // The native build reads exactly the text the wasm build was given.
+    const tmp = path.join(mkdtempSync(path.join(os.tmpdir(), 'lede-bench-')), path.basename(file));
+    writeFileSync(tmp, text);
+    const r = spawnSync(lede, ['bench', '--seconds', '2', tmp], { encoding: 'utf8' });
+    const m = /native, one core: ([0-9.]+) MB\/s/.exec(r.stdout || '');
+    if (r.status === 0 && m) {
+      const native = Number(m[1]);
+      line += `; native ${native.toFixed(2)} MB/s; wasm/native time ratio ${(native / wasmMBs).toFixed(2)}x`;
+    } else {
+      line += `; native: lede bench failed (${(r.stderr || '').trim().split('\n')[0]})`;
+    }
+  }
+  console.log(line);
+}
