@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, normalize, extname, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { before, after } from 'node:test';
+import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
@@ -99,6 +99,25 @@ export function useApp() {
     await env.noWasm?.close();
   });
   return env;
+}
+
+/**
+ * A test on a fresh page of the app (its own storage), opened and with the
+ * engine loaded. Uncaught errors in the page fail the test.
+ * opts: init (a function run in the page before its scripts), server
+ * ('server' or 'noWasm'), engine (the engine status to wait for).
+ */
+export function appTest(env, name, fn, { init, server = 'server', engine = 'ready' } = {}) {
+  test(name, async (t) => {
+    const { context, page, errors } = await newPage(env.browser, { init });
+    try {
+      await openApp(page, env[server].url, { engine });
+      await fn({ page, t });
+      assert.deepEqual(errors, [], 'uncaught errors in the page');
+    } finally {
+      await context.close();
+    }
+  });
 }
 
 /** Opens the page and waits until the engine has loaded (or failed). */

@@ -6,7 +6,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { useApp, startServer, newPage, openApp, pasteDocument, selectRange, waitIdle, loadSample, download } from './helpers.mjs';
+import { useApp, appTest, startServer, newPage, openApp, pasteDocument, selectRange, waitIdle, loadSample, download } from './helpers.mjs';
 
 const env = useApp();
 
@@ -22,43 +22,36 @@ async function lastNotice(page) {
   return page.locator('#notices .notice.error').last().textContent();
 }
 
-test('broken, binary, empty and out-of-range files give a clear message and leave the work untouched', async () => {
-  const { context, page, errors } = await newPage(env.browser);
-  try {
-    await openApp(page, env.server.url);
-    await loadSample(page, 'en');
-    await selectRange(page, 0, 9);
-    await page.keyboard.press('3');
-    await waitIdle(page);
-    const before = await snapshot(page);
-    const cases = [
-      ['broken.json', '{"format": "lede", "version": 1, "documents": [{"text": "abc", ', /broken\.json is not valid JSON/],
-      ['photo.txt', new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]), /binary/],
-      ['latin1.txt', new Uint8Array([0x43, 0x61, 0x66, 0xe9, 0x20, 0x6e, 0x6f, 0x69, 0x72]), /not UTF-8/],
-      ['empty.txt', '', /empty/],
-      ['gold.jsonl', '{"id":"a","text":"Rao met Devi.","spans":[{"start":0,"end":3,"label":"PER"}]}\n{"id":"b","text":"short","spans":[{"start":2,"end":40,"label":"LOC"}]}\n', /line 2.*out of range/],
-    ];
-    for (const [name, content, message] of cases) {
-      await page.evaluate(() => document.getElementById('notices').replaceChildren());
-      await openFile(page, name, content);
-      const text = await lastNotice(page);
-      assert.match(text, message, `${name}: ${text}`);
-      assert.match(text, /unchanged/, `${name} says the work is unchanged`);
-      assert.equal(await snapshot(page), before, `${name} changed nothing`);
-    }
-    // The document on screen is still the one being worked on, with the correction.
-    const loc = await page.evaluate(() => window.lede.store.current.spans.find((s) => s.start === 0 && s.end === 9));
-    assert.equal(loc.label, 'LOC');
-    assert.equal(loc.reviewed, true);
-    assert.equal(await page.locator(`#text mark[data-id="${loc.id}"]`).textContent(), 'HYDERABAD');
-    assert.equal(await page.locator('#doc-list li').count(), 1);
-    // A good file still opens afterwards.
-    await openFile(page, 'good.jsonl', '{"id":"g1","text":"Rao met Devi on 2025-03-11.","lang":"en","dct":"2025-03-11","spans":[{"start":0,"end":3,"label":"PER"}]}\n');
-    await page.waitForFunction(() => window.lede.store.order.length === 2);
-    assert.deepEqual(errors, []);
-  } finally {
-    await context.close();
+appTest(env, 'broken, binary, empty and out-of-range files give a clear message and leave the work untouched', async ({ page }) => {
+  await loadSample(page, 'en');
+  await selectRange(page, 0, 9);
+  await page.keyboard.press('3');
+  await waitIdle(page);
+  const before = await snapshot(page);
+  const cases = [
+    ['broken.json', '{"format": "lede", "version": 1, "documents": [{"text": "abc", ', /broken\.json is not valid JSON/],
+    ['photo.txt', new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]), /binary/],
+    ['latin1.txt', new Uint8Array([0x43, 0x61, 0x66, 0xe9, 0x20, 0x6e, 0x6f, 0x69, 0x72]), /not UTF-8/],
+    ['empty.txt', '', /empty/],
+    ['gold.jsonl', '{"id":"a","text":"Rao met Devi.","spans":[{"start":0,"end":3,"label":"PER"}]}\n{"id":"b","text":"short","spans":[{"start":2,"end":40,"label":"LOC"}]}\n', /line 2.*out of range/],
+  ];
+  for (const [name, content, message] of cases) {
+    await page.evaluate(() => document.getElementById('notices').replaceChildren());
+    await openFile(page, name, content);
+    const text = await lastNotice(page);
+    assert.match(text, message, `${name}: ${text}`);
+    assert.match(text, /unchanged/, `${name} says the work is unchanged`);
+    assert.equal(await snapshot(page), before, `${name} changed nothing`);
   }
+  // The document on screen is still the one being worked on, with the correction.
+  const loc = await page.evaluate(() => window.lede.store.current.spans.find((s) => s.start === 0 && s.end === 9));
+  assert.equal(loc.label, 'LOC');
+  assert.equal(loc.reviewed, true);
+  assert.equal(await page.locator(`#text mark[data-id="${loc.id}"]`).textContent(), 'HYDERABAD');
+  assert.equal(await page.locator('#doc-list li').count(), 1);
+  // A good file still opens afterwards.
+  await openFile(page, 'good.jsonl', '{"id":"g1","text":"Rao met Devi on 2025-03-11.","lang":"en","dct":"2025-03-11","spans":[{"start":0,"end":3,"label":"PER"}]}\n');
+  await page.waitForFunction(() => window.lede.store.order.length === 2);
 });
 
 test('an exported JSON file imports back to exactly the same documents', async () => {
@@ -96,31 +89,24 @@ test('an exported JSON file imports back to exactly the same documents', async (
   }
 });
 
-test('without the wasm package the page says so, and manual annotation, saving and export still work', async () => {
-  const { context, page, errors } = await newPage(env.browser);
-  try {
-    await openApp(page, env.noWasm.url, { engine: 'failed' });
-    assert.equal(await page.textContent('#engine-status'), 'Pre-annotation unavailable');
-    const banner = await page.locator('#banner-engine').textContent();
-    assert.match(banner, /could not be loaded/);
-    assert.match(banner, /annotate by hand/);
-    const text = 'Minister Lakshmi Reddy visited Warangal on Monday.';
-    await pasteDocument(page, text);
-    assert.equal(await page.locator('#text mark').count(), 0, 'no pre-annotation');
-    await selectRange(page, text.indexOf('Lakshmi'), text.indexOf('Reddy') + 5);
-    await page.keyboard.press('1');
-    assert.equal(await page.locator('#text mark[data-label="PER"]').textContent(), 'Lakshmi Reddy');
-    const data = JSON.parse((await download(page, '#export-json')).text);
-    assert.deepEqual(data.documents[0].spans.map((s) => [s.label, s.text]), [['PER', 'Lakshmi Reddy']]);
-    assert.equal(data.documents[0].lang, 'en');
-    assert.match(data.documents[0].dct, /^\d{4}-\d{2}-\d{2}$/);
-    await waitIdle(page);
-    assert.equal(await page.textContent('#save-status'), 'All changes saved');
-    assert.deepEqual(errors, []);
-  } finally {
-    await context.close();
-  }
-});
+appTest(env, 'without the wasm package the page says so, and manual annotation, saving and export still work', async ({ page }) => {
+  assert.equal(await page.textContent('#engine-status'), 'Pre-annotation unavailable');
+  const banner = await page.locator('#banner-engine').textContent();
+  assert.match(banner, /could not be loaded/);
+  assert.match(banner, /annotate by hand/);
+  const text = 'Minister Lakshmi Reddy visited Warangal on Monday.';
+  await pasteDocument(page, text);
+  assert.equal(await page.locator('#text mark').count(), 0, 'no pre-annotation');
+  await selectRange(page, text.indexOf('Lakshmi'), text.indexOf('Reddy') + 5);
+  await page.keyboard.press('1');
+  assert.equal(await page.locator('#text mark[data-label="PER"]').textContent(), 'Lakshmi Reddy');
+  const data = JSON.parse((await download(page, '#export-json')).text);
+  assert.deepEqual(data.documents[0].spans.map((s) => [s.label, s.text]), [['PER', 'Lakshmi Reddy']]);
+  assert.equal(data.documents[0].lang, 'en');
+  assert.match(data.documents[0].dct, /^\d{4}-\d{2}-\d{2}$/);
+  await waitIdle(page);
+  assert.equal(await page.textContent('#save-status'), 'All changes saved');
+}, { server: 'noWasm', engine: 'failed' });
 
 // Makes IndexedDB writes fail as with a full quota while window.__full is true.
 function quotaTrap() {
@@ -131,81 +117,67 @@ function quotaTrap() {
   };
 }
 
-test('a full storage quota: a clear message, nothing lost, a download offered, saving resumes', async () => {
-  const { context, page, errors } = await newPage(env.browser, { init: quotaTrap });
-  try {
-    await openApp(page, env.server.url);
-    await loadSample(page, 'en');
-    await page.evaluate(() => { window.__full = true; });
-    const text = await page.evaluate(() => window.lede.store.current.text);
-    const w = text.indexOf('Lakshmi Reddy');
-    await selectRange(page, w, w + 'Lakshmi Reddy'.length);
-    await page.keyboard.press('1');
-    await page.waitForSelector('#banner-save');
-    const banner = await page.textContent('#banner-save');
-    assert.match(banner, /storage is full/i);
-    assert.match(banner, /nothing is lost/i);
-    assert.match(await page.textContent('#save-status'), /storage full/);
-    // The edit is still there, and the banner's download has it.
-    const reviewedPer = () => page.evaluate(([a, b]) => window.lede.store.current.spans.filter((s) => s.start === a && s.end === b && s.label === 'PER' && s.reviewed).length, [w, w + 'Lakshmi Reddy'.length]);
-    assert.equal(await reviewedPer(), 1);
-    const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#banner-save button:has-text("Download JSON")')]);
-    const data = JSON.parse(await (await import('node:fs/promises')).readFile(await dl.path(), 'utf8'));
-    assert.ok(data.documents[0].spans.some((s) => s.label === 'PER' && s.text === 'Lakshmi Reddy'));
-    // Space freed: "Try again" saves, and a reload finds the edit.
-    await page.evaluate(() => { window.__full = false; });
-    await page.click('#banner-save button:has-text("Try again")');
-    await page.waitForFunction(() => window.lede.persist.state === 'saved');
-    assert.equal(await page.locator('#banner-save').count(), 0);
-    await page.reload();
-    await openApp(page, env.server.url);
-    assert.equal(await reviewedPer(), 1);
-    assert.deepEqual(errors, []);
-  } finally {
-    await context.close();
-  }
-});
+appTest(env, 'a full storage quota: a clear message, nothing lost, a download offered, saving resumes', async ({ page }) => {
+  await loadSample(page, 'en');
+  await page.evaluate(() => { window.__full = true; });
+  const text = await page.evaluate(() => window.lede.store.current.text);
+  const w = text.indexOf('Lakshmi Reddy');
+  await selectRange(page, w, w + 'Lakshmi Reddy'.length);
+  await page.keyboard.press('1');
+  await page.waitForSelector('#banner-save');
+  const banner = await page.textContent('#banner-save');
+  assert.match(banner, /storage is full/i);
+  assert.match(banner, /nothing is lost/i);
+  assert.match(await page.textContent('#save-status'), /storage full/);
+  // The edit is still there, and the banner's download has it.
+  const reviewedPer = () => page.evaluate(([a, b]) => window.lede.store.current.spans.filter((s) => s.start === a && s.end === b && s.label === 'PER' && s.reviewed).length, [w, w + 'Lakshmi Reddy'.length]);
+  assert.equal(await reviewedPer(), 1);
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#banner-save button:has-text("Download JSON")')]);
+  const data = JSON.parse(await (await import('node:fs/promises')).readFile(await dl.path(), 'utf8'));
+  assert.ok(data.documents[0].spans.some((s) => s.label === 'PER' && s.text === 'Lakshmi Reddy'));
+  // Space freed: "Try again" saves, and a reload finds the edit.
+  await page.evaluate(() => { window.__full = false; });
+  await page.click('#banner-save button:has-text("Try again")');
+  await page.waitForFunction(() => window.lede.persist.state === 'saved');
+  assert.equal(await page.locator('#banner-save').count(), 0);
+  await page.reload();
+  await openApp(page, env.server.url);
+  assert.equal(await reviewedPer(), 1);
+}, { init: quotaTrap });
 
-test('a huge paste (over 5 MB) warns, is added, and the page stays responsive', async (t) => {
-  const { context, page, errors } = await newPage(env.browser);
-  try {
-    await openApp(page, env.server.url);
-    await page.click('#new-doc');
-    await page.evaluate(() => {
-      const para = 'On March 3 the council met in Hyderabad and agreed to meet again on April 14. ';
-      const lines = [];
-      let n = 0;
-      while (n < 5_200_000) {
-        const line = para.repeat(8);
-        lines.push(line);
-        n += line.length + 1;
-      }
-      // A real paste event: the page keeps a text this long out of the textarea.
-      const data = new DataTransfer();
-      data.setData('text/plain', lines.join('\n'));
-      document.getElementById('paste-text').dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
-    });
-    assert.match(await page.getAttribute('#paste-text', 'placeholder'), /MB of text pasted/);
-    const t0 = Date.now();
-    await page.click('#paste-add');
-    await page.waitForSelector('#notices .notice.warn');
-    assert.match(await page.locator('#notices .notice.warn').first().textContent(), /large text/i);
-    await page.waitForFunction(() => window.lede.store.current && window.lede.store.current.text.length > 5_100_000);
-    // The page answers while the rest is drawn and pre-annotated in the background.
-    const t1 = Date.now();
-    await page.evaluate(() => 1);
-    assert.ok(Date.now() - t1 < 2000, 'the main thread is not blocked');
-    assert.ok(await page.locator('#text .line').count() > 0);
-    // Pre-annotation goes in pieces and shows its progress.
-    await page.waitForFunction(() => /pre-annotating… \d+%/.test(document.getElementById('doc-stats').textContent), null, { timeout: 30000 });
-    await page.waitForFunction(() => window.lede.controls.pre.busy.size === 0, null, { timeout: 60000 });
-    const spans = await page.evaluate(() => window.lede.store.current.spans.length);
-    assert.ok(spans > 1000, `pre-annotated (${spans} spans)`);
-    t.diagnostic(`huge paste: ${Date.now() - t0} ms to pre-annotate ${spans} spans`);
-    assert.deepEqual(errors, []);
-  } finally {
-    await context.close();
-  }
+appTest(env, 'a huge paste (over 5 MB) warns, is added, and the page stays responsive', async ({ page, t }) => {
+  await page.click('#new-doc');
+  await page.evaluate(() => {
+    const para = 'On March 3 the council met in Hyderabad and agreed to meet again on April 14. ';
+    const lines = [];
+    let n = 0;
+    while (n < 5_200_000) {
+      const line = para.repeat(8);
+      lines.push(line);
+      n += line.length + 1;
+    }
+    // A real paste event: the page keeps a text this long out of the textarea.
+    const data = new DataTransfer();
+    data.setData('text/plain', lines.join('\n'));
+    document.getElementById('paste-text').dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+  });
+  assert.match(await page.getAttribute('#paste-text', 'placeholder'), /MB of text pasted/);
+  const t0 = Date.now();
+  await page.click('#paste-add');
+  await page.waitForSelector('#notices .notice.warn');
+  assert.match(await page.locator('#notices .notice.warn').first().textContent(), /large text/i);
+  await page.waitForFunction(() => window.lede.store.current && window.lede.store.current.text.length > 5_100_000);
+  // The page answers while the rest is drawn and pre-annotated in the background.
+  const t1 = Date.now();
+  await page.evaluate(() => 1);
+  assert.ok(Date.now() - t1 < 2000, 'the main thread is not blocked');
+  assert.ok(await page.locator('#text .line').count() > 0);
+  // Pre-annotation goes in pieces and shows its progress.
+  await page.waitForFunction(() => /pre-annotating… \d+%/.test(document.getElementById('doc-stats').textContent), null, { timeout: 30000 });
+  await page.waitForFunction(() => window.lede.controls.pre.busy.size === 0, null, { timeout: 60000 });
+  const spans = await page.evaluate(() => window.lede.store.current.spans.length);
+  assert.ok(spans > 1000, `pre-annotated (${spans} spans)`);
+  t.diagnostic(`huge paste: ${Date.now() - t0} ms to pre-annotate ${spans} spans`);
 });
 
 test('an engine that crashes or hangs is replaced; the page reports it and pre-annotates the next document', async () => {
