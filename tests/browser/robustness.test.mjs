@@ -49,9 +49,19 @@ appTest(env, 'broken, binary, empty and out-of-range files give a clear message 
   assert.equal(loc.reviewed, true);
   assert.equal(await page.locator(`#text mark[data-id="${loc.id}"]`).textContent(), 'HYDERABAD');
   assert.equal(await page.locator('#doc-list li').count(), 1);
-  // A good file still opens afterwards.
-  await openFile(page, 'good.jsonl', '{"id":"g1","text":"Rao met Devi on 2025-03-11.","lang":"en","dct":"2025-03-11","spans":[{"start":0,"end":3,"label":"PER"}]}\n');
-  await page.waitForFunction(() => window.lede.store.order.length === 2);
+  // Good files still open afterwards, several at once (one document per .txt, one per JSONL line);
+  // a bad one among them is reported and the others come in.
+  await page.setInputFiles('#file-input', [
+    { name: 'good.jsonl', mimeType: 'application/json', buffer: Buffer.from('{"id":"g1","text":"Rao met Devi on 2025-03-11.","lang":"en","dct":"2025-03-11","spans":[{"start":0,"end":3,"label":"PER"}]}\n{"id":"g2","text":"రావు హైదరాబాద్ వెళ్లారు."}\n') },
+    { name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from('[{"text": 5}]') },
+    { name: 'Rain in Warangal.txt', mimeType: 'text/plain', buffer: Buffer.from('Heavy rain hit Warangal on Monday.') },
+  ]);
+  await page.waitForFunction(() => window.lede.store.order.length === 4);
+  await waitIdle(page);
+  const docs = await page.evaluate(() => window.lede.store.documents().map((d) => [d.id, d.title, d.lang, d.spans.filter((s) => s.reviewed).length]));
+  assert.deepEqual(docs.slice(1).map(([id, , lang, reviewed]) => [id, lang, reviewed]).slice(0, 2), [['g1', 'en', 1], ['g2', 'te', 0]]);
+  assert.equal(docs[3][1], 'Rain in Warangal');
+  assert.match(await page.locator('#notices .notice.error').last().textContent(), /bad\.json.*document 1 has no "text" string/);
 });
 
 test('an exported JSON file imports back to exactly the same documents', async () => {
