@@ -186,6 +186,63 @@ pub fn viterbi<W: Weights>(w: &W, scheme: Scheme, emit: &[f32], n: usize) -> Vec
 
 /// `viterbi` with the transition scores given.
 pub fn viterbi_with(tr: &Transitions, emit: &[f32], n: usize) -> Vec<usize> {
+    match tr.t {
+        // The usual label sets get loops of a width known at compile time.
+        9 => viterbi_fixed::<9>(tr, emit, n),
+        17 => viterbi_fixed::<17>(tr, emit, n),
+        _ => viterbi_any(tr, emit, n),
+    }
+}
+
+fn viterbi_fixed<const T: usize>(tr: &Transitions, emit: &[f32], n: usize) -> Vec<usize> {
+    if n == 0 {
+        return Vec::new();
+    }
+    let into: &[f32] = &tr.into;
+    let mut score = [0f32; T];
+    for cur in 0..T {
+        score[cur] = tr.start[cur] + emit[cur];
+    }
+    let mut back = vec![[0u8; T]; n];
+    for i in 1..n {
+        let e: &[f32; T] = emit[i * T..(i + 1) * T].try_into().expect("n * T scores");
+        let mut next = [0f32; T];
+        for cur in 0..T {
+            let col: &[f32; T] = into[cur * T..(cur + 1) * T].try_into().expect("T * T transitions");
+            let (mut best, mut arg) = (score[0] + col[0], 0u8);
+            for prev in 1..T {
+                let s = score[prev] + col[prev];
+                let better = s > best;
+                best = if better { s } else { best };
+                arg = if better { prev as u8 } else { arg };
+            }
+            next[cur] = best + e[cur];
+            back[i][cur] = arg;
+        }
+        score = next;
+    }
+    let mut tags = vec![0; n];
+    tags[n - 1] = best_end(&score, &tr.end_ok);
+    for i in (1..n).rev() {
+        tags[i - 1] = back[i][tags[i]] as usize;
+    }
+    tags
+}
+
+/// The best final tag among those a sentence may end with.
+fn best_end(score: &[f32], end_ok: &[bool]) -> usize {
+    let mut last = 0;
+    let mut best = f32::NEG_INFINITY;
+    for (cur, (&sc, &ok)) in score.iter().zip(end_ok).enumerate() {
+        if ok && sc > best {
+            best = sc;
+            last = cur;
+        }
+    }
+    last
+}
+
+fn viterbi_any(tr: &Transitions, emit: &[f32], n: usize) -> Vec<usize> {
     let t = tr.t;
     if n == 0 {
         return Vec::new();
@@ -209,16 +266,8 @@ pub fn viterbi_with(tr: &Transitions, emit: &[f32], n: usize) -> Vec<usize> {
         }
         std::mem::swap(&mut score, &mut next);
     }
-    let mut last = 0;
-    let mut best = f32::NEG_INFINITY;
-    for cur in 0..t {
-        if tr.end_ok[cur] && score[cur] > best {
-            best = score[cur];
-            last = cur;
-        }
-    }
     let mut tags = vec![0; n];
-    tags[n - 1] = last;
+    tags[n - 1] = best_end(&score, &tr.end_ok);
     for i in (1..n).rev() {
         tags[i - 1] = back[i * t + tags[i]] as usize;
     }
@@ -311,5 +360,44 @@ pub fn tag_prepared_with<W: Weights>(
         types.clear();
         types.extend(tags.iter().map(|&tag| scheme.split(tag).map_or(0, |(ty, _)| ty as u8 + 1)));
         history.record(&doc.ctx, s.clone(), &types);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Fixed(usize, Vec<f32>);
+    impl Weights for Fixed {
+        fn n_tags(&self) -> usize {
+            self.0
+        }
+        fn add(&self, _h: u64, _acc: &mut [f32]) {}
+        fn transition(&self, prev: Option<usize>, cur: usize) -> f32 {
+            self.1[prev.map_or(0, |p| p + 1) * self.0 + cur]
+        }
+    }
+
+    /// The fixed-width decoder and the general one find the same path, and
+    /// both respect the scheme (no I-X after O).
+    #[test]
+    fn fixed_width_viterbi_agrees_with_the_general_one() {
+        let mut seed = 99u64;
+        let mut rnd = || {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((seed >> 33) % 2000) as f32 / 100.0 - 10.0
+        };
+        for (scheme, t) in [(Scheme::Bio, 9), (Scheme::Bilou, 17)] {
+            for n in [1, 2, 7, 30] {
+                let w = Fixed(t, (0..(t + 1) * t).map(|_| rnd()).collect());
+                let emit: Vec<f32> = (0..n * t).map(|_| rnd()).collect();
+                let tr = transitions(&w, scheme);
+                let a = viterbi_with(&tr, &emit, n);
+                assert_eq!(a, viterbi_any(&tr, &emit, n), "{scheme:?} n={n}");
+                assert!(scheme.allowed(None, a[0]));
+                assert!(a.windows(2).all(|p| scheme.allowed(Some(p[0]), p[1])), "{a:?}");
+                assert!(scheme.may_end(a[n - 1]));
+            }
+        }
     }
 }
