@@ -425,6 +425,8 @@ pub struct Engine {
     /// Rules that can start at a token, by its word id and by its classes.
     by_word: Vec<Vec<u16>>,
     by_class: Vec<Vec<u16>>,
+    /// Per rule, the index of its first required element.
+    first_required: Vec<usize>,
 }
 
 struct Best {
@@ -455,7 +457,8 @@ impl Engine {
             v.sort_unstable();
             v.dedup();
         }
-        Engine { grammar, by_word, by_class }
+        let first_required = grammar.rules.iter().map(|r| r.elems.iter().position(|e| !e.optional && !e.negative).unwrap_or(0)).collect();
+        Engine { grammar, by_word, by_class, first_required }
     }
 
     /// All expressions in `text`, in order, not overlapping.
@@ -499,6 +502,9 @@ impl Engine {
             let mut best: Option<(u16, Best)> = None;
             for &ri in &cands {
                 let rule = &self.grammar.rules[ri as usize];
+                if !self.may_start(tokens, rule, ri, i) {
+                    continue;
+                }
                 let mut b: Option<Best> = None;
                 path.clear();
                 self.walk(tokens, rule, 0, i, &mut path, &mut b);
@@ -528,6 +534,18 @@ impl Engine {
             }
         }
         out
+    }
+
+    /// A cheap test before walking a rule whose first elements are optional
+    /// ("the? REL UNIT" at every "the"): its first required element must
+    /// match one of the next tokens it could fall on.
+    fn may_start(&self, tokens: &Tokens, rule: &Rule, ri: u16, i: usize) -> bool {
+        let req = self.first_required[ri as usize];
+        if req == 0 {
+            return true;
+        }
+        let e = &rule.elems[req];
+        (i..=i + req).take_while(|&j| j < tokens.toks.len()).any(|j| elem_val(tokens, e, &tokens.toks[j]).is_some())
     }
 
     fn walk(&self, tokens: &Tokens, rule: &Rule, ei: usize, ti: usize, path: &mut Vec<(u16, u32)>, best: &mut Option<Best>) {
