@@ -882,6 +882,18 @@ export class Controls {
       await this.openFiles(files);
     });
     $('export-json').addEventListener('click', () => this.exportJson({}));
+    // The format spec, shown in the page (a static server may not serve .md as text).
+    $('format-link').addEventListener('click', async (ev) => {
+      ev.preventDefault();
+      try {
+        const res = await fetch($('format-link').getAttribute('href'));
+        if (!res.ok) throw new Error(`HTTP ${res.status}`);
+        $('format-text').textContent = await res.text();
+        $('format-dialog').showModal();
+      } catch (e) {
+        this.notify(`Could not load FORMAT.md: ${e.message}`, 'error');
+      }
+    });
     $('export-jsonl').addEventListener('click', () => this.exportJsonl());
     document.addEventListener('dragover', (ev) => {
       if (ev.dataTransfer?.types?.includes('Files')) ev.preventDefault();

@@ -61,6 +61,11 @@ appTest(env, 'broken, binary, empty and out-of-range files give a clear message 
   const docs = await page.evaluate(() => window.lede.store.documents().map((d) => [d.id, d.title, d.lang, d.spans.filter((s) => s.reviewed).length]));
   assert.deepEqual(docs.slice(1).map(([id, , lang, reviewed]) => [id, lang, reviewed]).slice(0, 2), [['g1', 'en', 1], ['g2', 'te', 0]]);
   assert.equal(docs[3][1], 'Rain in Warangal');
+  // The format the exports follow is one click away.
+  await page.click('#format-link');
+  await page.waitForSelector('#format-dialog[open]');
+  assert.match(await page.textContent('#format-text'), /offset_unit/);
+  await page.click('#format-dialog button[type="submit"]');
   assert.match(await page.locator('#notices .notice.error').last().textContent(), /bad\.json.*document 1 has no "text" string/);
 });
 
