@@ -6,7 +6,7 @@
 import { keyFor, validLabelName } from './labels.js';
 import { HARD_LIMIT, ImportError, SOFT_LIMIT, importFile, plainDoc, toCorpusJsonl, toLedeJson } from './formats.js';
 import { TextView } from './render.js';
-import { guessLanguage, isIsoDate, looksLikeTimexValue, snapSelection, stepGrapheme, utf16ToCodePoints, widenToWords } from './text.js';
+import { codePointLength, guessLanguage, isIsoDate, looksLikeTimexValue, snapSelection, stepGrapheme, utf16ToCodePoints, widenToWords } from './text.js';
 
 const $ = (id) => document.getElementById(id);
 const BIG_PASTE = 500_000; // UTF-16 units
@@ -38,6 +38,7 @@ export class Controls {
     this.samples = samples;
     this.selected = null; // selected span id in the current document
     this.view = new TextView($('text'), (name) => this.labelInfo(name));
+    this.lengths = new WeakMap(); // document -> its length in code points
   }
 
   labelInfo(name) {
@@ -387,8 +388,11 @@ export class Controls {
     $('mark-done').textContent = done ? 'Done ✓' : 'Mark done';
     $('rerun').disabled = this.engine.status !== 'ready';
     $('accept-all').disabled = !d.spans.some((s) => !s.reviewed);
-    $('undo').disabled = !this.store.canUndo(d.id);
-    $('redo').disabled = !this.store.canRedo(d.id);
+    const h = this.store.hist(d.id);
+    $('undo').disabled = !h.undo.length;
+    $('redo').disabled = !h.redo.length;
+    $('undo').title = h.undo.length ? `Undo: ${h.undo[h.undo.length - 1].what} (Ctrl+Z)` : 'Nothing to undo';
+    $('redo').title = h.redo.length ? `Redo: ${h.redo[h.redo.length - 1].what} (Ctrl+Shift+Z, Ctrl+Y)` : 'Nothing to redo';
     this.renderStats();
   }
 
@@ -398,7 +402,9 @@ export class Controls {
     const pending = d.spans.filter((s) => !s.reviewed).length;
     const parts = [`${d.spans.length} span${d.spans.length === 1 ? '' : 's'}`];
     if (pending) parts.push(`${pending} not reviewed`);
-    parts.push(`${d.text.length.toLocaleString()} characters`);
+    // Characters as the exports count them (code points); a document's text never changes.
+    if (!this.lengths.has(d)) this.lengths.set(d, codePointLength(d.text));
+    parts.push(`${this.lengths.get(d).toLocaleString()} characters`);
     if (this.pre.busy.has(d.id)) {
       const f = this.pre.progress.get(d.id);
       parts.push(f == null ? 'pre-annotating…' : `pre-annotating… ${Math.round(f * 100)}%`);

@@ -201,14 +201,6 @@ export class Store extends EventTarget {
     return h;
   }
 
-  canUndo(id) {
-    return this.hist(id).undo.length > 0;
-  }
-
-  canRedo(id) {
-    return this.hist(id).redo.length > 0;
-  }
-
   /** Replaces a document's spans (and rejected list) as one undoable step. */
   commit(id, spans, rejected, what, { undoable = true, select = null, fieldsBefore = null } = {}) {
     const doc = this.docs.get(id);
