@@ -111,3 +111,12 @@ appTest(env, 'Telugu with emoji: selections snap to whole clusters and offsets a
   assert.deepEqual(Object.keys(jsonl[0]), ['id', 'lang', 'dct', 'text', 'spans']);
   assert.deepEqual(jsonl[0].spans, doc.spans.map(({ start, end, label, value }) => (value ? { start, end, label, value } : { start, end, label })));
 });
+
+appTest(env, 'markup in a text or a title is shown as text, never run', async ({ page }) => {
+  const text = 'Breaking <img src=x onerror="window.__pwned=1"> <b>bold</b> & <script>window.__pwned=2</script> on March 3.';
+  await pasteDocument(page, text, { title: '<i onmouseover="window.__pwned=3">title</i>' });
+  assert.equal(await page.locator('#text img, #text b, #text script, #doc-list i').count(), 0);
+  assert.equal(await page.locator('#text .line').first().textContent(), text);
+  assert.equal(await page.locator('#doc-list .title').first().textContent(), '<i onmouseover="window.__pwned=3">title</i>');
+  assert.equal(await page.evaluate(() => window.__pwned), undefined);
+});
