@@ -105,7 +105,7 @@ fn content_type(file: &Path) -> &'static str {
         "css" => "text/css; charset=utf-8",
         "json" => "application/json",
         "wasm" => "application/wasm",
-        "txt" => "text/plain; charset=utf-8",
+        "txt" | "md" => "text/plain; charset=utf-8",
         "png" => "image/png",
         "svg" => "image/svg+xml",
         "woff2" => "font/woff2",
