@@ -81,97 +81,104 @@ struct Raw {
     complex: bool,
 }
 
-fn tokenise(text: &str) -> Vec<Raw> {
-    let mut out = Vec::with_capacity(text.len() / 5);
-    let b = text.as_bytes();
-    let mut it = text.char_indices().peekable();
-    let (mut gap, mut newlines) = (false, 0u32);
-    while let Some((i, c)) = it.next() {
-        if c.is_whitespace() {
-            gap = true;
-            if c == '\n' {
-                newlines += 1;
-            }
-            continue;
-        }
-        let mut raw = Raw { start: i, end: i + c.len_utf8(), kind: Kind::Punct, gap, paragraph: newlines >= 2, value: 0, digits: 0, complex: false };
-        gap = false;
-        newlines = 0;
-        if let Some(d) = digit_value(c) {
-            raw.kind = Kind::Num;
-            raw.value = d as i64;
-            raw.digits = 1;
-            while let Some(&(j, c2)) = it.peek() {
-                if let Some(d) = digit_value(c2) {
-                    raw.value = raw.value.saturating_mul(10).saturating_add(d as i64);
-                    raw.digits = raw.digits.saturating_add(1);
-                    raw.end = j + c2.len_utf8();
-                    it.next();
-                } else if (c2 == ',' || c2 == '.') && b.get(j + 1).is_some_and(|x| x.is_ascii_digit()) {
-                    raw.complex = true;
-                    raw.end = j + 1;
-                    it.next();
-                } else {
-                    break;
+/// The raw tokens of a text, one at a time (no list of them is built).
+struct RawTokens<'a> {
+    b: &'a [u8],
+    it: std::iter::Peekable<std::str::CharIndices<'a>>,
+}
+
+fn tokenise(text: &str) -> std::iter::Peekable<RawTokens<'_>> {
+    RawTokens { b: text.as_bytes(), it: text.char_indices().peekable() }.peekable()
+}
+
+impl Iterator for RawTokens<'_> {
+    type Item = Raw;
+
+    fn next(&mut self) -> Option<Raw> {
+        let (b, it) = (self.b, &mut self.it);
+        let (mut gap, mut newlines) = (false, 0u32);
+        while let Some((i, c)) = it.next() {
+            if c.is_whitespace() {
+                gap = true;
+                if c == '\n' {
+                    newlines += 1;
                 }
+                continue;
             }
-        } else if is_word_char(c) {
-            raw.kind = Kind::Word;
-            let mut run = 1usize;
-            while let Some(&(j, c2)) = it.peek() {
-                if is_word_char(c2) {
-                    run += 1;
-                    raw.end = j + c2.len_utf8();
-                    it.next();
-                } else if c2 == '.' && run == 1 && c.is_ascii_alphabetic() {
-                    // Dotted abbreviations of single letters: "a.m", "U.S".
-                    let next = b.get(j + 1).copied().unwrap_or(b' ');
-                    let after = b.get(j + 2).copied().unwrap_or(b' ');
-                    if next.is_ascii_alphabetic() && !after.is_ascii_alphabetic() {
-                        raw.end = j + 2;
+            let mut raw = Raw { start: i, end: i + c.len_utf8(), kind: Kind::Punct, gap, paragraph: newlines >= 2, value: 0, digits: 0, complex: false };
+            if let Some(d) = digit_value(c) {
+                raw.kind = Kind::Num;
+                raw.value = d as i64;
+                raw.digits = 1;
+                while let Some(&(j, c2)) = it.peek() {
+                    if let Some(d) = digit_value(c2) {
+                        raw.value = raw.value.saturating_mul(10).saturating_add(d as i64);
+                        raw.digits = raw.digits.saturating_add(1);
+                        raw.end = j + c2.len_utf8();
                         it.next();
+                    } else if (c2 == ',' || c2 == '.') && b.get(j + 1).is_some_and(|x| x.is_ascii_digit()) {
+                        raw.complex = true;
+                        raw.end = j + 1;
                         it.next();
-                        run = 1;
                     } else {
                         break;
                     }
-                } else {
-                    break;
+                }
+            } else if is_word_char(c) {
+                raw.kind = Kind::Word;
+                let mut run = 1usize;
+                while let Some(&(j, c2)) = it.peek() {
+                    if is_word_char(c2) {
+                        run += 1;
+                        raw.end = j + c2.len_utf8();
+                        it.next();
+                    } else if c2 == '.' && run == 1 && c.is_ascii_alphabetic() {
+                        // Dotted abbreviations of single letters: "a.m", "U.S".
+                        let next = b.get(j + 1).copied().unwrap_or(b' ');
+                        let after = b.get(j + 2).copied().unwrap_or(b' ');
+                        if next.is_ascii_alphabetic() && !after.is_ascii_alphabetic() {
+                            raw.end = j + 2;
+                            it.next();
+                            it.next();
+                            run = 1;
+                        } else {
+                            break;
+                        }
+                    } else {
+                        break;
+                    }
                 }
             }
+            return Some(raw);
         }
-        out.push(raw);
+        None
     }
-    out
 }
 
 /// Builds tokens with their senses; merges abbreviation dots, attached
 /// suffixes and multi-word numbers.
 pub fn classify(g: &Grammar, text: &str) -> Tokens {
-    let raws = tokenise(text);
-    let mut toks: Vec<Tok> = Vec::with_capacity(raws.len());
+    let mut raws = tokenise(text);
+    let mut toks: Vec<Tok> = Vec::with_capacity(text.len() / 6);
     let mut senses: Vec<(Class, Val)> = Vec::new();
     let mut buf = String::new();
     let mut sentence = 0u32;
-    let mut i = 0;
-    while i < raws.len() {
-        let r = &raws[i];
+    while let Some(r) = raws.next() {
         if r.paragraph && !toks.is_empty() {
             sentence += 1;
         }
         let s0 = senses.len() as u32;
         let mut tok = Tok { start: r.start, end: r.end, kind: r.kind, gap: r.gap, word: NONE, stem: NONE, senses: (s0, s0), sentence, tense: Tense::Unknown, name_like: false, number_word: false };
-        i += 1;
         match r.kind {
             Kind::Num => {
                 let mut suffix: Option<SuffixKind> = None;
-                if let Some(n) = raws.get(i) {
+                if let Some(n) = raws.peek() {
                     if n.kind == Kind::Word && !n.gap {
                         fold(&text[n.start..n.end], &mut buf);
                         if let Some(k) = suffix_chain(g, &buf) {
                             suffix = Some(k);
                             tok.end = n.end;
-                            i += 1;
+                            raws.next();
                         }
                     }
                 }
@@ -228,10 +235,10 @@ pub fn classify(g: &Grammar, text: &str) -> Tokens {
                         }
                         tok.tense = e.tense;
                         if e.abbr {
-                            if let Some(n) = raws.get(i) {
+                            if let Some(n) = raws.peek() {
                                 if !n.gap && &text[n.start..n.end] == "." {
                                     tok.end = n.end;
-                                    i += 1;
+                                    raws.next();
                                 }
                             }
                         }
@@ -251,7 +258,7 @@ pub fn classify(g: &Grammar, text: &str) -> Tokens {
                 if tok.word != NONE {
                     senses.extend(g.entries[tok.word as usize].senses.iter().map(|s| (s.class, s.val)));
                 }
-                if matches!(p, "." | "!" | "?") && raws.get(i).is_none_or(|n| n.gap) {
+                if matches!(p, "." | "!" | "?") && raws.peek().is_none_or(|n| n.gap) {
                     tok.sentence = sentence;
                     sentence += 1;
                     tok.senses = (s0, senses.len() as u32);
