@@ -190,3 +190,39 @@ fn odd_inputs_never_panic_and_spans_stay_on_cluster_edges() {
     let found = NerRecogniser::builtin("en").unwrap().entities(&long_line);
     assert_eq!(found.len(), 6000, "names found in a long line of them");
 }
+
+/// The fast path of the shipped taggers (per-word sums of feature rows)
+/// tags exactly as the general path that training uses, on English and
+/// Telugu text with headlines, quotes, repeated names, short and long
+/// sentences.
+#[test]
+fn fast_path_tags_as_the_general_path() {
+    let mut en = String::new();
+    for line in std::fs::read_to_string(FIXTURE).unwrap().lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        en.push_str(v["text"].as_str().unwrap());
+        en.push('\n');
+    }
+    en.push_str(concat!(
+        "RUGBY UNION - ENGLAND BEAT WALES IN CARDIFF .\n",
+        "LONDON 1996-08-30\n",
+        "Peter Blackburn said \"The Times of India\" and the New York Times had it. Blackburn left.\n",
+        "Shares of Microsoft fell in New York after the European Commission opened an inquiry.\n",
+        "x\n",
+        "He said: 'no' -- then Mr. Smith of Acme Corp. went to the U.S. on 5 June 2024.\n",
+    ));
+    let te = concat!(
+        "ప్రధానమంత్రి నరేంద్ర మోదీ మంగళవారం హైదరాబాద్‌లో పర్యటించారు .\n",
+        "భారతదేశం మరియు పాకిస్తాన్ మధ్య చర్చలు జరిగాయి . మోదీ గారు ఢిల్లీ నుంచి వచ్చారు .\n",
+        "కే. వి. మోహన్ కుమార్ రాసిన నవల \" వెన్నెల \" తెలంగాణ ప్రభుత్వానికి నచ్చింది .\n",
+    );
+    for (lang, text) in [("en", en.as_str()), ("te", te), ("en", te), ("te", en.as_str())] {
+        let rec = NerRecogniser::builtin(lang).unwrap();
+        let fast: Vec<(usize, usize, String)> = rec.entities(text).into_iter().map(|s| (s.start, s.end, s.label)).collect();
+        let types = &rec.model().info.types;
+        let general: Vec<(usize, usize, String)> =
+            rec.entities_general(text).into_iter().map(|(s, e, ty)| (s, e, types[ty].clone())).collect();
+        assert!(!fast.is_empty() || text.starts_with('ప') != (lang == "te"), "{lang}: nothing found");
+        assert_eq!(fast, general, "{lang}");
+    }
+}

@@ -21,7 +21,7 @@ use super::tokenize::Tokens;
 
 /// The version of the feature templates: a model trained with other
 /// templates is refused at load time.
-pub const FEATURE_SET: u32 = 7;
+pub const FEATURE_SET: u32 = 8;
 
 /// A hasher for keys that are already good 64-bit hashes.
 #[derive(Default)]
@@ -91,12 +91,21 @@ pub struct TokenInfo {
     pub len_class: u8,
     /// QUOTE when the token is a quotation mark.
     pub kind: u8,
+    /// Telugu: the hash of the case suffix or postposition `stem` lost
+    /// ("లో" of "హైదరాబాద్‌లో"), 0 when none was stripped.
+    pub case: u64,
+    /// Telugu: suffixes of 1 to 4 characters of the stem when it differs
+    /// from the word (name endings such as "-రావు" under a case suffix).
+    pub stem_suffix: [u64; 4],
+    pub n_stem_suffix: u8,
 }
 
 pub const CAP: u8 = 1; // first letter upper case
 pub const ALL_CAPS: u8 = 2; // at least two letters, all upper case
 pub const LOWER: u8 = 4; // first letter lower case
 pub const HAS_DIGIT: u8 = 8;
+// Position of a token in its sentence (`DocContext::pos`, not a property of
+// the word): first word, and sentences written in capitals.
 pub const INITIAL: u8 = 16; // first word of a sentence (after opening punctuation)
 pub const HEADLINE: u8 = 32; // in a sentence written in capitals
 pub const ALPHA: u8 = 64; // has a letter
@@ -220,6 +229,16 @@ fn general_token_info(w: &str) -> TokenInfo {
     if info.flags & TELUGU != 0 {
         if let Some(stem) = telugu_stem(lower) {
             info.stem = hash_str(stem);
+            info.case = hash_str(lower[stem.len()..].trim_start_matches(['\u{200C}', '\u{200D}']));
+            let mut h = 0x0053_5445_4D53_5546u64; // "STEMSUF"
+            let mut buf = [0u8; 4];
+            for (j, c) in stem.chars().rev().take(4).enumerate() {
+                for &b in c.encode_utf8(&mut buf).as_bytes().iter().rev() {
+                    h = mix(h, b as u64);
+                }
+                info.stem_suffix[j] = h;
+                info.n_stem_suffix = j as u8 + 1;
+            }
         }
     }
     info.raw = hash_str(w);
@@ -256,24 +275,27 @@ fn general_token_info(w: &str) -> TokenInfo {
     info
 }
 
-/// Case suffixes and postpositions glued to Telugu nouns, longest first.
+/// Case suffixes, postpositions and clitics glued to Telugu nouns. The
+/// longest that leaves a stem of three or more characters is stripped.
 const TELUGU_SUFFIXES: &[&str] = &[
-    "నుంచి", "నుండి", "లోని", "లోను", "లోకి", "ల్లో", "లలో", "లకు", "లను", "లతో", "వారి", "గారి", "గారు", "లో", "కు", "కి",
-    "ను", "ని", "తో", "గా", "పై", "పు", "యొక్క", "లు", "దే",
+    "గురించి", "ద్వారా", "నుంచి", "నుండి", "యొక్క", "కోసం", "తరఫున", "లాంటి", "వంటి", "వద్ద", "వరకు", "లోనూ", "లోనే", "లోని",
+    "లోను", "లోకి", "ల్లో", "లలో", "లకు", "లను", "లతో", "లపై", "లది", "వారి", "వారు", "గారి", "గారు", "మీద", "తోనే", "కూడా",
+    "లో", "కు", "కి", "ను", "ని", "తో", "గా", "పై", "పు", "లు", "దే", "నే", "నూ", "లే", "ది",
 ];
 
 /// A Telugu word without its case suffix, if it has one and at least
 /// three characters are left.
 pub fn telugu_stem(word: &str) -> Option<&str> {
+    let mut best: Option<&str> = None;
     for suf in TELUGU_SUFFIXES {
         if let Some(stem) = word.strip_suffix(suf) {
             let stem = stem.trim_end_matches(['\u{200C}', '\u{200D}']);
-            if stem.chars().count() >= 3 {
-                return Some(stem);
+            if stem.chars().count() >= 3 && best.is_none_or(|b| stem.len() < b.len()) {
+                best = Some(stem);
             }
         }
     }
-    None
+    best
 }
 
 /// `token_info` for a short ASCII token, the common case, in one pass over
@@ -347,46 +369,73 @@ fn ascii_token_info(w: &[u8]) -> TokenInfo {
     info
 }
 
-/// Everything about a document that features read, computed once.
+/// Everything about a document that features read, computed once. Words
+/// are interned: the properties of a word (and everything derived from it
+/// alone) are computed once per distinct word, news text being Zipfian.
 pub struct DocContext {
-    pub info: Vec<TokenInfo>,
+    /// The distinct words of the document, in order of first occurrence.
+    pub words: Vec<TokenInfo>,
+    /// Per token: its word in `words`.
+    pub word_of: Vec<u32>,
+    /// Per token: `INITIAL` and `HEADLINE`.
+    pub pos: Vec<u8>,
+    /// Per word: 1 if its lower-cased form is seen capitalised mid-sentence
+    /// outside headlines, 2 if seen written in lower case (`T_DOC`).
+    pub doc_bits: Vec<u8>,
     /// Character trigrams of Telugu words (transliterated names share
-    /// pieces: "-య్య", "-రావు"), per token as ranges into one vector.
+    /// pieces: "-య్య", "-రావు"), per word as ranges into one vector.
     ngrams: Vec<u64>,
-    ngram_at: Vec<u32>,
-    /// Lower-cased forms seen capitalised in mid-sentence, outside headlines.
-    cap_mid: IdSet,
-    /// Lower-cased forms seen written in lower case.
-    lower_seen: IdSet,
+    ngram_at: Vec<(u32, u32)>,
 }
 
 impl DocContext {
     pub fn new(text: &str, toks: &Tokens) -> DocContext {
-        let mut info: Vec<TokenInfo> = toks.tokens.iter().map(|t| token_info(t.text(text))).collect();
+        let n = toks.tokens.len();
+        let mut words: Vec<TokenInfo> = Vec::with_capacity(n / 2 + 1);
+        let mut first_at: Vec<u32> = Vec::with_capacity(n / 2 + 1);
+        let mut word_of: Vec<u32> = Vec::with_capacity(n);
+        let mut ids: IdMap<u32> = IdMap::default();
+        ids.reserve(n / 2 + 1);
         let mut ngrams = Vec::new();
-        let mut ngram_at = Vec::with_capacity(info.len() + 1);
+        let mut ngram_at = Vec::with_capacity(n / 2 + 1);
         let mut chars: Vec<char> = Vec::new();
-        for (t, tok) in info.iter().zip(&toks.tokens) {
-            ngram_at.push(ngrams.len() as u32);
-            if t.flags & TELUGU == 0 {
-                continue;
-            }
-            chars.clear();
-            chars.push('^');
-            chars.extend(tok.text(text).chars());
-            chars.push('$');
-            for w in chars.windows(3) {
-                ngrams.push(mix(mix(w[0] as u64, w[1] as u64), w[2] as u64));
-            }
+        for (ti, tok) in toks.tokens.iter().enumerate() {
+            let w = tok.text(text);
+            let key = hash_str(w);
+            let id = match ids.get(&key) {
+                Some(&id) if toks.tokens[first_at[id as usize] as usize].text(text) == w => id,
+                found => {
+                    let id = words.len() as u32;
+                    if found.is_none() {
+                        ids.insert(key, id);
+                    }
+                    let info = token_info(w);
+                    let a = ngrams.len() as u32;
+                    if info.flags & TELUGU != 0 {
+                        chars.clear();
+                        chars.push('^');
+                        chars.extend(w.chars());
+                        chars.push('$');
+                        for c in chars.windows(3) {
+                            ngrams.push(mix(mix(c[0] as u64, c[1] as u64), c[2] as u64));
+                        }
+                    }
+                    ngram_at.push((a, ngrams.len() as u32));
+                    words.push(info);
+                    first_at.push(ti as u32);
+                    id
+                }
+            };
+            word_of.push(id);
         }
-        ngram_at.push(ngrams.len() as u32);
-        let mut cap_mid = IdSet::default();
-        let mut lower_seen = IdSet::default();
-        cap_mid.reserve(info.len() / 4);
-        lower_seen.reserve(info.len() / 2);
+        // Per word: seen in lower case (1), seen capitalised mid-sentence
+        // outside a headline (2); then the same by lower-cased form.
+        let mut seen = vec![0u8; words.len()];
+        let mut pos = vec![0u8; n];
         for s in &toks.sentences {
             let (mut letters_upper, mut letters_cased) = (0usize, 0usize);
-            for t in &info[s.clone()] {
+            for &w in &word_of[s.clone()] {
+                let t = &words[w as usize];
                 if t.flags & ALPHA != 0 && t.flags & (CAP | LOWER) != 0 {
                     letters_cased += 1;
                     if t.flags & ALL_CAPS != 0 || (t.flags & CAP != 0 && t.len_class == 1) {
@@ -396,26 +445,54 @@ impl DocContext {
             }
             let headline = letters_cased >= 3 && letters_upper * 10 >= letters_cased * 9;
             let mut initial = true;
-            for t in &mut info[s.clone()] {
+            for k in s.clone() {
+                let w = word_of[k] as usize;
+                let t = &words[w];
                 if headline {
-                    t.flags |= HEADLINE;
+                    pos[k] |= HEADLINE;
                 }
                 if initial && t.flags & (ALPHA | HAS_DIGIT) != 0 {
-                    t.flags |= INITIAL;
+                    pos[k] |= INITIAL;
                     initial = false;
                     if !headline && t.flags & LOWER != 0 {
-                        lower_seen.insert(t.lw);
+                        seen[w] |= 1;
                     }
                     continue;
                 }
                 if t.flags & LOWER != 0 {
-                    lower_seen.insert(t.lw);
+                    seen[w] |= 1;
                 } else if t.flags & CAP != 0 && !headline {
-                    cap_mid.insert(t.lw);
+                    seen[w] |= 2;
                 }
             }
         }
-        DocContext { info, ngrams, ngram_at, cap_mid, lower_seen }
+        let mut by_lw: IdMap<u8> = IdMap::default();
+        for (t, &b) in words.iter().zip(&seen) {
+            if b != 0 {
+                *by_lw.entry(t.lw).or_insert(0) |= b;
+            }
+        }
+        let doc_bits = words
+            .iter()
+            .map(|t| {
+                let b = by_lw.get(&t.lw).copied().unwrap_or(0);
+                ((b >> 1) & 1) | ((b & 1) << 1)
+            })
+            .collect();
+        DocContext { words, word_of, pos, doc_bits, ngrams, ngram_at }
+    }
+
+    /// The properties of the word of token `i`.
+    #[inline]
+    pub fn info(&self, i: usize) -> &TokenInfo {
+        &self.words[self.word_of[i] as usize]
+    }
+
+    /// The character n-grams of word `w`.
+    #[inline]
+    pub fn ngrams(&self, w: usize) -> &[u64] {
+        let (a, b) = self.ngram_at[w];
+        &self.ngrams[a as usize..b as usize]
     }
 }
 
@@ -434,6 +511,7 @@ const T_SH_M1_0: u64 = 11;
 const T_SH_0_P1: u64 = 12;
 const T_PRE: u64 = 50;
 const T_SUF: u64 = 60;
+const T_STEM_SUF: u64 = 70;
 const T_BI_M1: u64 = 21;
 const T_BI_P1: u64 = 22;
 const T_POS: u64 = 23;
@@ -451,50 +529,163 @@ const T_QUOTE: u64 = 34;
 const T_SUF_M1: u64 = 35;
 const T_SUF_P1: u64 = 36;
 const T_STEM: u64 = 37;
+const T_CASE: u64 = 38;
+const T_STEM_M1: u64 = 44;
+const T_STEM_P1: u64 = 45;
+const T_CASE_M1: u64 = 46;
+const T_CASE_P1: u64 = 47;
 const T_HIST: u64 = 40;
 const T_HIST_M1: u64 = 41;
 const T_HIST_P1: u64 = 42;
 const T_HIST_SH: u64 = 43;
 
+#[inline]
 fn flag_class(f: u8) -> u64 {
     (f & (CAP | ALL_CAPS | LOWER | HAS_DIGIT | ALPHA)) as u64
 }
 
-/// Appends the static features (all but history) of each token of the
-/// sentence `range`: `offsets` gets the start index into `out` of each token.
-pub fn sentence_features(
-    ctx: &DocContext,
-    range: std::ops::Range<usize>,
-    gaz: Option<&[Vec<(u8, u8)>]>,
-    out: &mut Vec<u64>,
-    offsets: &mut Vec<u32>,
-) {
-    let info = &ctx.info[range.clone()];
-    let n = info.len();
-    let lw = |j: isize| -> u64 {
-        if j < 0 {
-            BOS.wrapping_add((-j) as u64)
-        } else if j as usize >= n {
-            EOS.wrapping_add(j as u64 - n as u64)
-        } else {
-            info[j as usize].lw
+#[inline]
+fn feat(tpl: u64, v: u64) -> u64 {
+    mix(mix(tpl, v), tpl)
+}
+
+/// What features read of a neighbouring token, or of the sentence
+/// boundary beyond it.
+#[derive(Clone, Copy, Debug)]
+pub struct Neighbour {
+    pub lw: u64,
+    pub shape: u64,
+    /// The 3-character suffix, or the word when it is shorter.
+    pub suf3: u64,
+    /// Telugu: stem and case suffix (0 when none).
+    pub stem: u64,
+    pub case: u64,
+}
+
+impl Neighbour {
+    #[inline]
+    pub fn of(t: &TokenInfo) -> Neighbour {
+        let suf3 = if t.n_affix >= 3 { t.suffix[2] } else { t.lw };
+        Neighbour { lw: t.lw, shape: t.shape, suf3, stem: t.stem, case: t.case }
+    }
+
+    /// The `k`-th position before the sentence (k = 1, 2).
+    pub fn before(k: u64) -> Neighbour {
+        Neighbour { lw: BOS.wrapping_add(k), shape: BOS, suf3: NONE, stem: BOS.wrapping_add(k), case: 0 }
+    }
+
+    /// The `k`-th position after the sentence (k = 1, 2).
+    pub fn after(k: u64) -> Neighbour {
+        Neighbour { lw: EOS.wrapping_add(k), shape: EOS, suf3: NONE, stem: EOS.wrapping_add(k), case: 0 }
+    }
+}
+
+/// Where a neighbour is, relative to the token whose features it feeds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rel {
+    M2,
+    M1,
+    P1,
+    P2,
+}
+
+/// Features of a token that depend on its word alone.
+#[inline]
+pub fn word_features(t: &TokenInfo, ngrams: &[u64], mut emit: impl FnMut(u64)) {
+    emit(feat(T_BIAS, NONE));
+    emit(feat(T_LW, t.lw));
+    emit(feat(T_RAW, t.raw));
+    emit(feat(T_SH, t.shape));
+    for k in 0..t.n_affix as usize {
+        emit(feat(T_PRE + k as u64, t.prefix[k]));
+        emit(feat(T_SUF + k as u64, t.suffix[k]));
+    }
+    emit(feat(T_LEN, t.len_class as u64));
+    if t.stem != t.lw {
+        emit(feat(T_STEM, t.stem));
+        emit(feat(T_CASE, t.case));
+        for k in 0..t.n_stem_suffix as usize {
+            emit(feat(T_STEM_SUF + k as u64, t.stem_suffix[k]));
         }
+    }
+    for &g in ngrams {
+        emit(feat(T_NGRAM, g));
+    }
+}
+
+/// Features of a token that depend on its word, its position in the
+/// sentence (`INITIAL`, `HEADLINE`) and the document (`doc_bits`).
+#[inline]
+pub fn position_features(t: &TokenInfo, pos: u8, doc_bits: u8, mut emit: impl FnMut(u64)) {
+    let pos = pos as u64;
+    emit(feat(T_POS, mix(pos, flag_class(t.flags))));
+    emit(feat(T_LW_POS, mix(pos, t.lw)));
+    if t.flags & ALPHA != 0 {
+        emit(feat(T_DOC, mix(mix(doc_bits as u64, pos), flag_class(t.flags))));
+    }
+}
+
+/// Features of a token that depend on one neighbour alone.
+#[inline]
+pub fn neighbour_features(rel: Rel, nb: &Neighbour, mut emit: impl FnMut(u64)) {
+    // Word and shape; for the adjacent neighbours also the 3-character
+    // suffix and, in Telugu, stem and case suffix.
+    let (t_lw, t_sh, near) = match rel {
+        Rel::M2 => (T_LW_M2, T_SH_M2, None),
+        Rel::M1 => (T_LW_M1, T_SH_M1, Some((T_SUF_M1, T_STEM_M1, T_CASE_M1))),
+        Rel::P1 => (T_LW_P1, T_SH_P1, Some((T_SUF_P1, T_STEM_P1, T_CASE_P1))),
+        Rel::P2 => (T_LW_P2, T_SH_P2, None),
     };
-    let sh = |j: isize| -> u64 {
-        if j < 0 {
-            BOS
-        } else if j as usize >= n {
-            EOS
-        } else {
-            info[j as usize].shape
+    emit(feat(t_lw, nb.lw));
+    emit(feat(t_sh, nb.shape));
+    if let Some((t_suf, t_stem, t_case)) = near {
+        emit(feat(t_suf, nb.suf3));
+        if nb.stem != nb.lw {
+            emit(feat(t_stem, nb.stem));
+            emit(feat(t_case, nb.case));
         }
-    };
-    // Short quoted stretches (titles of works, nicknames): 1 inside, 2 first
-    // word, 4 last word.
-    let mut quoted = vec![0u8; n];
+    }
+}
+
+/// Features of a token that combine its word with the previous one.
+#[inline]
+pub fn pair_features_left(prev: &Neighbour, t: &TokenInfo, mut emit: impl FnMut(u64)) {
+    emit(feat(T_SH_M1_0, mix(prev.shape, t.shape)));
+    emit(feat(T_BI_M1, mix(prev.lw, t.lw)));
+    emit(feat(T_LW_M1_SH, mix(prev.lw, t.shape)));
+}
+
+/// Features of a token that combine its word with the next one.
+#[inline]
+pub fn pair_features_right(t: &TokenInfo, next: &Neighbour, mut emit: impl FnMut(u64)) {
+    emit(feat(T_SH_0_P1, mix(t.shape, next.shape)));
+    emit(feat(T_BI_P1, mix(t.lw, next.lw)));
+    emit(feat(T_SH_LW_P1, mix(t.shape, next.lw)));
+}
+
+/// Features from a short quoted stretch (`quoted`: see `quoted_marks`) and
+/// from the name list (`gaz`: matches covering the token).
+#[inline]
+pub fn span_features(t: &TokenInfo, pos: u8, quoted: u8, gaz: &[(u8, u8)], mut emit: impl FnMut(u64)) {
+    if quoted != 0 {
+        emit(feat(T_QUOTE, mix(quoted as u64, flag_class(t.flags))));
+    }
+    for &(ty, p) in gaz {
+        let v = ((ty as u64) << 8) | p as u64;
+        emit(feat(T_GAZ, v));
+        emit(feat(T_GAZ_SH, mix(v, flag_class(t.flags) | (pos as u64) << 8)));
+    }
+}
+
+/// Short quoted stretches of a sentence (titles of works, nicknames), per
+/// token: 1 inside, 2 first word, 4 last word; 0 elsewhere.
+pub fn quoted_marks(ctx: &DocContext, range: std::ops::Range<usize>, quoted: &mut Vec<u8>) {
+    let n = range.len();
+    quoted.clear();
+    quoted.resize(n, 0);
     let mut open: Option<usize> = None;
     for i in 0..n {
-        if info[i].kind & QUOTE == 0 {
+        if ctx.info(range.start + i).kind & QUOTE == 0 {
             continue;
         }
         match open.take() {
@@ -509,68 +700,51 @@ pub fn sentence_features(
             None => open = Some(i),
         }
     }
-    let suf3 = |j: isize| -> u64 {
-        if j < 0 || j as usize >= n {
-            NONE
-        } else {
-            let t = &info[j as usize];
-            if t.n_affix >= 3 { t.suffix[2] } else { t.lw }
-        }
-    };
+}
+
+/// The neighbour at offset `j` of a sentence `range` (negative: before it).
+#[inline]
+pub fn neighbour_at(ctx: &DocContext, range: &std::ops::Range<usize>, j: isize) -> Neighbour {
+    let n = range.len() as isize;
+    if j < 0 {
+        Neighbour::before((-j) as u64)
+    } else if j >= n {
+        Neighbour::after((j - n + 1) as u64)
+    } else {
+        Neighbour::of(ctx.info(range.start + j as usize))
+    }
+}
+
+/// Appends the static features (all but history) of each token of the
+/// sentence `range`: `offsets` gets the start index into `out` of each token.
+/// The tagger's fast path (`fast.rs`) sums the same features in groups.
+pub fn sentence_features(
+    ctx: &DocContext,
+    range: std::ops::Range<usize>,
+    gaz: Option<&[Vec<(u8, u8)>]>,
+    out: &mut Vec<u64>,
+    offsets: &mut Vec<u32>,
+) {
+    let n = range.len();
+    let mut quoted = Vec::new();
+    quoted_marks(ctx, range.clone(), &mut quoted);
     for i in 0..n {
         offsets.push(out.len() as u32);
-        let t = &info[i];
+        let k = range.start + i;
+        let w = ctx.word_of[k] as usize;
+        let t = &ctx.words[w];
         let ii = i as isize;
-        let f = |tpl: u64, v: u64| mix(mix(tpl, v), tpl);
-        let pos = (t.flags & (INITIAL | HEADLINE)) as u64;
-        out.push(f(T_BIAS, NONE));
-        out.push(f(T_LW, t.lw));
-        out.push(f(T_RAW, t.raw));
-        out.push(f(T_LW_M1, lw(ii - 1)));
-        out.push(f(T_LW_P1, lw(ii + 1)));
-        out.push(f(T_LW_M2, lw(ii - 2)));
-        out.push(f(T_LW_P2, lw(ii + 2)));
-        out.push(f(T_SH, t.shape));
-        out.push(f(T_SH_M1, sh(ii - 1)));
-        out.push(f(T_SH_P1, sh(ii + 1)));
-        out.push(f(T_SH_M2, sh(ii - 2)));
-        out.push(f(T_SH_P2, sh(ii + 2)));
-        out.push(f(T_SH_M1_0, mix(sh(ii - 1), t.shape)));
-        out.push(f(T_SH_0_P1, mix(t.shape, sh(ii + 1))));
-        for k in 0..t.n_affix as usize {
-            out.push(f(T_PRE + k as u64, t.prefix[k]));
-            out.push(f(T_SUF + k as u64, t.suffix[k]));
-        }
-        out.push(f(T_BI_M1, mix(lw(ii - 1), t.lw)));
-        out.push(f(T_BI_P1, mix(t.lw, lw(ii + 1))));
-        out.push(f(T_LW_M1_SH, mix(lw(ii - 1), t.shape)));
-        out.push(f(T_SH_LW_P1, mix(t.shape, lw(ii + 1))));
-        out.push(f(T_POS, mix(pos, flag_class(t.flags))));
-        out.push(f(T_LW_POS, mix(pos, t.lw)));
-        out.push(f(T_LEN, t.len_class as u64));
-        if t.stem != t.lw {
-            out.push(f(T_STEM, t.stem));
-        }
-        out.push(f(T_SUF_M1, suf3(ii - 1)));
-        out.push(f(T_SUF_P1, suf3(ii + 1)));
-        if quoted[i] != 0 {
-            out.push(f(T_QUOTE, mix(quoted[i] as u64, flag_class(t.flags))));
-        }
-        if t.flags & ALPHA != 0 {
-            let d = (ctx.cap_mid.contains(&t.lw) as u64) | ((ctx.lower_seen.contains(&t.lw) as u64) << 1);
-            out.push(f(T_DOC, mix(mix(d, pos), flag_class(t.flags))));
-        }
-        let (a, b) = (ctx.ngram_at[range.start + i] as usize, ctx.ngram_at[range.start + i + 1] as usize);
-        for &g in &ctx.ngrams[a..b] {
-            out.push(f(T_NGRAM, g));
-        }
-        if let Some(g) = gaz {
-            for &(ty, p) in &g[i] {
-                let v = ((ty as u64) << 8) | p as u64;
-                out.push(f(T_GAZ, v));
-                out.push(f(T_GAZ_SH, mix(v, flag_class(t.flags) | pos << 8)));
-            }
-        }
+        let nb = |j: isize| neighbour_at(ctx, &range, j);
+        let mut e = |h: u64| out.push(h);
+        word_features(t, ctx.ngrams(w), &mut e);
+        position_features(t, ctx.pos[k], ctx.doc_bits[w], &mut e);
+        neighbour_features(Rel::M2, &nb(ii - 2), &mut e);
+        neighbour_features(Rel::M1, &nb(ii - 1), &mut e);
+        neighbour_features(Rel::P1, &nb(ii + 1), &mut e);
+        neighbour_features(Rel::P2, &nb(ii + 2), &mut e);
+        pair_features_left(&nb(ii - 1), t, &mut e);
+        pair_features_right(t, &nb(ii + 1), &mut e);
+        span_features(t, ctx.pos[k], quoted[i], gaz.map_or(&[][..], |g| &g[i]), &mut e);
     }
 }
 
@@ -593,7 +767,8 @@ impl History {
     /// Records the types of a decoded sentence (`types[i]`: 0 outside, else
     /// 1 + type index). Only words with letters count.
     pub fn record(&mut self, ctx: &DocContext, range: std::ops::Range<usize>, types: &[u8]) {
-        for (t, &ty) in ctx.info[range].iter().zip(types) {
+        for (k, &ty) in range.zip(types) {
+            let t = ctx.info(k);
             if t.flags & ALPHA != 0 {
                 self.seen.insert(t.stem, ty);
             }
@@ -608,26 +783,26 @@ impl History {
             out.resize(range.len(), 0xFF);
             return;
         }
-        out.extend(ctx.info[range].iter().map(|t| self.get(t.stem).map_or(0xFF, |v| v as u64)));
+        out.extend(range.map(|k| self.get(ctx.info(k).stem).map_or(0xFF, |v| v as u64)));
     }
 
     /// Appends the history features of token `i` of the sentence, given the
     /// sentence's `lookup`.
-    pub fn features(&self, ctx: &DocContext, range: std::ops::Range<usize>, i: usize, known: &[u64], out: &mut Vec<u64>) {
-        let info = &ctx.info[range];
+    #[inline]
+    pub fn features(&self, ctx: &DocContext, range: std::ops::Range<usize>, i: usize, known: &[u64], mut emit: impl FnMut(u64)) {
         let h = |j: usize| -> u64 { known[j] };
-        let f = |tpl: u64, v: u64| mix(mix(tpl, v), tpl);
-        let t = &info[i];
+        let k = range.start + i;
+        let t = ctx.info(k);
         let hi = h(i);
         if hi != 0xFF {
-            out.push(f(T_HIST, hi));
-            out.push(f(T_HIST_SH, mix(hi, flag_class(t.flags) | ((t.flags & (INITIAL | HEADLINE)) as u64) << 8)));
+            emit(feat(T_HIST, hi));
+            emit(feat(T_HIST_SH, mix(hi, flag_class(t.flags) | (ctx.pos[k] as u64) << 8)));
         }
         if i > 0 && h(i - 1) != 0xFF {
-            out.push(f(T_HIST_M1, mix(h(i - 1), hi)));
+            emit(feat(T_HIST_M1, mix(h(i - 1), hi)));
         }
-        if i + 1 < info.len() && h(i + 1) != 0xFF {
-            out.push(f(T_HIST_P1, mix(hi, h(i + 1))));
+        if i + 1 < range.len() && h(i + 1) != 0xFF {
+            emit(feat(T_HIST_P1, mix(hi, h(i + 1))));
         }
     }
 }
@@ -640,7 +815,7 @@ mod tests {
     fn ascii_fast_path_agrees_with_the_general_path() {
         for w in ["Reuters", "U.S.", "1996-08-22", "McDonald's", "x", "AB", "--", "\"", "n't", "iPhone15", "``"] {
             let (fast, slow) = (ascii_token_info(w.as_bytes()), general_token_info(w));
-            let key = |t: &TokenInfo| (t.lw, t.stem, t.raw, t.shape, t.prefix, t.suffix, t.n_affix, t.flags, t.len_class, t.kind);
+            let key = |t: &TokenInfo| (t.lw, t.stem, t.raw, t.shape, t.prefix, t.suffix, t.n_affix, t.flags, t.len_class, t.kind, t.case);
             assert_eq!(key(&fast), key(&slow), "{w}");
         }
     }

@@ -29,21 +29,24 @@ pub fn key(lws: impl IntoIterator<Item = u64>) -> u64 {
 
 /// For each token of the sentence `range`, the listed names covering it as
 /// `(type index, position)` with position 0 begin, 1 inside, 2 last, 3 unit.
-pub fn find(gaz: &dyn GazLookup, ctx: &DocContext, range: Range<usize>, out: &mut Vec<Vec<(u8, u8)>>) {
-    let info = &ctx.info[range];
-    let n = info.len();
-    out.resize_with(n.max(out.len()), Vec::new);
-    out.truncate(n);
-    for v in out.iter_mut() {
+pub fn find<G: GazLookup + ?Sized>(gaz: &G, ctx: &DocContext, range: Range<usize>, out: &mut Vec<Vec<(u8, u8)>>) {
+    let n = range.len();
+    let info = |i: usize| ctx.info(range.start + i);
+    // Only the first `n` lists are this sentence's; longer ones keep
+    // their buffers for the next.
+    if out.len() < n {
+        out.resize_with(n, Vec::new);
+    }
+    for v in &mut out[..n] {
         v.clear();
     }
     for i in 0..n {
-        if info[i].flags & (ALPHA | HAS_DIGIT) == 0 {
+        if info(i).flags & (ALPHA | HAS_DIGIT) == 0 {
             continue;
         }
         let mut h = 0x6A7E_77E1_u64;
         for len in 1..=MAX_LEN.min(n - i) {
-            h = mix(h, info[i + len - 1].stem);
+            h = mix(h, info(i + len - 1).stem);
             let mask = gaz.lookup(mix(h, len as u64));
             if mask == 0 {
                 continue;

@@ -4,6 +4,7 @@
 //! language, compiled into the binary and the wasm module. How the shipped
 //! models were trained and on what: src/ner/MODELS.md.
 
+pub mod fast;
 pub mod features;
 pub mod gazetteer;
 pub mod model;
@@ -12,7 +13,7 @@ pub mod tagger;
 pub mod tokenize;
 pub mod train;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::error::Error;
 use crate::pipeline::Recogniser;
@@ -24,12 +25,17 @@ pub use model::Model;
 pub struct NerRecogniser {
     model: Arc<Model>,
     source: String,
+    transitions: tagger::Transitions,
+    /// Buffers reused from one document to the next (a second caller at
+    /// the same time gets fresh ones).
+    scratch: Mutex<fast::Scratch>,
 }
 
 impl NerRecogniser {
     pub fn new(model: Model) -> NerRecogniser {
         let source = format!("ner:perceptron:{}", model.info.lang);
-        NerRecogniser { model: Arc::new(model), source }
+        let transitions = tagger::transitions(&&model, model.info.scheme);
+        NerRecogniser { model: Arc::new(model), source, transitions, scratch: Mutex::new(fast::Scratch::default()) }
     }
 
     /// A recogniser from model bytes (a file written by `lede train`).
@@ -44,12 +50,19 @@ impl NerRecogniser {
     /// Entities of a text as byte spans.
     pub fn entities(&self, text: &str) -> Vec<Span> {
         let m: &Model = &self.model;
+        let found = match self.scratch.try_lock() {
+            Ok(mut scratch) => fast::entities(m, &self.transitions, text, &mut scratch),
+            Err(_) => fast::entities(m, &self.transitions, text, &mut fast::Scratch::default()),
+        };
+        found.into_iter().map(|(s, e, ty)| Span::new(s, e, &m.info.types[ty], &self.source)).collect()
+    }
+
+    /// Entities as `(start byte, end byte, type index)` by the general path
+    /// that training uses (the same as `entities`, more slowly): for tests.
+    pub fn entities_general(&self, text: &str) -> Vec<(usize, usize, usize)> {
+        let m: &Model = &self.model;
         let p = tagger::prepare(text, &m.gazetteer);
-        let mut w = m;
-        train::predict(&mut w, m.info.scheme, &p)
-            .into_iter()
-            .map(|(s, e, ty)| Span::new(s, e, &m.info.types[ty], &self.source))
-            .collect()
+        train::predict(&mut &*m, m.info.scheme, &p)
     }
 }
 

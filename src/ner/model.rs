@@ -87,6 +87,10 @@ impl Model {
         self.n_tags
     }
 
+    pub fn table(&self) -> Table<'_> {
+        Table { weights: &self.weights, bits: self.info.bits }
+    }
+
     /// The size of the serialised model in bytes.
     pub fn byte_len(&self) -> usize {
         self.to_bytes().len()
@@ -223,6 +227,25 @@ impl Weights for &Model {
     fn transition(&self, prev: Option<usize>, cur: usize) -> f32 {
         let p = prev.unwrap_or(self.n_tags);
         self.trans[p * self.n_tags + cur] as f32
+    }
+}
+
+/// The weight table of a model, for `fast.rs`.
+#[derive(Clone, Copy)]
+pub struct Table<'a> {
+    weights: &'a [i8],
+    bits: u8,
+}
+
+impl Table<'_> {
+    /// Adds the row of feature hash `h` to `acc` (`T`: the model's tags).
+    #[inline(always)]
+    pub fn add_row<const T: usize>(&self, h: u64, acc: &mut [i32; T]) {
+        let b = bucket(h, self.bits) * T;
+        let row: &[i8; T] = self.weights[b..b + T].try_into().expect("row inside the table");
+        for k in 0..T {
+            acc[k] += row[k] as i32;
+        }
     }
 }
 

@@ -159,6 +159,8 @@ pub struct Transitions {
     t: usize,
     /// `into[cur * t + prev]`: the score of moving from `prev` to `cur`.
     into: Vec<f32>,
+    /// The same, `from[prev * t + cur]`.
+    from: Vec<f32>,
     /// The score of starting a sentence with each tag.
     start: Vec<f32>,
     /// Whether a sentence may end with each tag.
@@ -174,9 +176,10 @@ pub fn transitions<W: Weights>(w: &W, scheme: Scheme) -> Transitions {
             into[cur * t + prev] = score(Some(prev), cur);
         }
     }
+    let from = (0..t * t).map(|k| into[(k % t) * t + k / t]).collect();
     let start = (0..t).map(|cur| score(None, cur)).collect();
     let end_ok = (0..t).map(|tag| scheme.may_end(tag)).collect();
-    Transitions { t, into, start, end_ok }
+    Transitions { t, into, from, start, end_ok }
 }
 
 /// Best tag sequence under `scheme`'s constraints; `emit` is `n * t` scores.
@@ -198,33 +201,48 @@ fn viterbi_fixed<const T: usize>(tr: &Transitions, emit: &[f32], n: usize) -> Ve
     if n == 0 {
         return Vec::new();
     }
-    let into: &[f32] = &tr.into;
-    let mut score = [0f32; T];
+    // Forward: the best score of each tag at each position, all current
+    // tags at once, one previous tag at a time (vectorises; `a > b ? a : b`
+    // is the machine's max). The arguments of the maxima are found again
+    // only along the path taken, on the way back.
+    let from: &[f32] = &tr.from;
+    let mut scores = vec![[0f32; T]; n];
     for cur in 0..T {
-        score[cur] = tr.start[cur] + emit[cur];
+        scores[0][cur] = tr.start[cur] + emit[cur];
     }
-    let mut back = vec![[0u8; T]; n];
     for i in 1..n {
         let e: &[f32; T] = emit[i * T..(i + 1) * T].try_into().expect("n * T scores");
-        let mut next = [0f32; T];
-        for cur in 0..T {
-            let col: &[f32; T] = into[cur * T..(cur + 1) * T].try_into().expect("T * T transitions");
-            let (mut best, mut arg) = (score[0] + col[0], 0u8);
-            for prev in 1..T {
-                let s = score[prev] + col[prev];
-                let better = s > best;
-                best = if better { s } else { best };
-                arg = if better { prev as u8 } else { arg };
+        let score = scores[i - 1];
+        let mut best = [f32::NEG_INFINITY; T];
+        for prev in 0..T {
+            let row: &[f32; T] = from[prev * T..(prev + 1) * T].try_into().expect("T * T transitions");
+            let sp = score[prev];
+            for cur in 0..T {
+                let s = sp + row[cur];
+                best[cur] = if s > best[cur] { s } else { best[cur] };
             }
-            next[cur] = best + e[cur];
-            back[i][cur] = arg;
         }
-        score = next;
+        for cur in 0..T {
+            scores[i][cur] = best[cur] + e[cur];
+        }
     }
+    let into: &[f32] = &tr.into;
     let mut tags = vec![0; n];
-    tags[n - 1] = best_end(&score, &tr.end_ok);
+    tags[n - 1] = best_end(&scores[n - 1], &tr.end_ok);
     for i in (1..n).rev() {
-        tags[i - 1] = back[i][tags[i]] as usize;
+        // The first previous tag with the best score, as a forward scan
+        // with a strict comparison would keep.
+        let col: &[f32; T] = into[tags[i] * T..(tags[i] + 1) * T].try_into().expect("T * T transitions");
+        let score = &scores[i - 1];
+        let (mut best, mut arg) = (score[0] + col[0], 0);
+        for prev in 1..T {
+            let s = score[prev] + col[prev];
+            if s > best {
+                best = s;
+                arg = prev;
+            }
+        }
+        tags[i - 1] = arg;
     }
     tags
 }
@@ -342,7 +360,7 @@ pub fn tag_prepared_with<W: Weights>(
             let row = &mut emit[i * t..(i + 1) * t];
             let fixed = &feats[offs[i] as usize..offs[i + 1] as usize];
             hist_feats.clear();
-            history.features(&doc.ctx, s.clone(), i, &known, &mut hist_feats);
+            history.features(&doc.ctx, s.clone(), i, &known, |h| hist_feats.push(h));
             w.add_all(fixed.iter().chain(&hist_feats), row);
             if !W::FROZEN {
                 let fv = &mut tok_feats[i];

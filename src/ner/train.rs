@@ -226,7 +226,7 @@ fn doc_names(p: &Prepared, chunks: &[(usize, usize, usize)]) -> IdMap<u8> {
     let mut names = IdMap::default();
     for &(s, e, ty) in chunks {
         if e - s <= gazetteer::MAX_LEN {
-            let k = gazetteer::key(p.ctx.info[s..e].iter().map(|t| t.stem));
+            let k = gazetteer::key((s..e).map(|i| p.ctx.info(i).stem));
             *names.entry(k).or_insert(0) |= 1 << ty;
         }
     }
