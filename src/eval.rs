@@ -226,6 +226,95 @@ fn relaxed_pairs(gold: &[&Span], pred: &[&Span], ok: impl Fn(&Span, &Span) -> bo
     pairs
 }
 
+/// What is wrong with one temporal gold span or prediction (`lede eval
+/// --errors`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mismatch {
+    /// A gold span no prediction overlaps.
+    Missed(Span),
+    /// A prediction that overlaps no gold span.
+    Spurious(Span),
+    /// An overlapping pair that differs in extent, type or value (the kinds
+    /// that differ are listed: "extent", "type", "value").
+    Pair { gold: Span, pred: Span, kinds: Vec<&'static str> },
+}
+
+impl Mismatch {
+    /// The kinds of error, comma-separated: "missed", "spurious", or those
+    /// of a pair ("extent,value").
+    pub fn kind(&self) -> String {
+        match self {
+            Mismatch::Missed(_) => "missed".into(),
+            Mismatch::Spurious(_) => "spurious".into(),
+            Mismatch::Pair { kinds, .. } => kinds.join(","),
+        }
+    }
+
+    fn start(&self) -> usize {
+        match self {
+            Mismatch::Missed(s) | Mismatch::Spurious(s) => s.start,
+            Mismatch::Pair { gold, pred, .. } => gold.start.min(pred.start),
+        }
+    }
+
+    /// One line: kind, gold and prediction (quote, type, value), and the
+    /// words around them with the gold extent in «» (the prediction's when
+    /// there is no gold).
+    pub fn line(&self, text: &str) -> String {
+        let show = |s: &Span| format!("{:?} {} {}", &text[s.start..s.end], s.label, s.value.as_deref().unwrap_or("-"));
+        let (what, mark) = match self {
+            Mismatch::Missed(g) => (format!("gold {} | pred -", show(g)), g),
+            Mismatch::Spurious(p) => (format!("gold - | pred {}", show(p)), p),
+            Mismatch::Pair { gold, pred, .. } => (format!("gold {} | pred {}", show(gold), show(pred)), gold),
+        };
+        format!("{:<17} {what}   …{}«{}»{}…", self.kind(), context_before(text, mark.start), &text[mark.start..mark.end], context_after(text, mark.end))
+    }
+}
+
+const CONTEXT_CHARS: usize = 40;
+
+fn context_before(text: &str, at: usize) -> String {
+    let s: String = text[..at].chars().rev().take(CONTEXT_CHARS).collect::<Vec<_>>().into_iter().rev().collect();
+    s.replace(['\n', '\t'], " ")
+}
+
+fn context_after(text: &str, at: usize) -> String {
+    let s: String = text[at..].chars().take(CONTEXT_CHARS).collect();
+    s.replace(['\n', '\t'], " ")
+}
+
+/// The temporal mismatches of one document, in text order: pairs matched
+/// as the relaxed score matches them, then what is left on either side.
+pub fn timex_mismatches(gold: &[Span], pred: &[Span]) -> Vec<Mismatch> {
+    let g: Vec<&Span> = gold.iter().filter(|s| s.is_temporal()).collect();
+    let p: Vec<&Span> = pred.iter().filter(|s| s.is_temporal()).collect();
+    let pairs = relaxed_pairs(&g, &p, |_, _| true);
+    let mut out = Vec::new();
+    let (mut gused, mut pused) = (vec![false; g.len()], vec![false; p.len()]);
+    for (gi, pi) in pairs {
+        gused[gi] = true;
+        pused[pi] = true;
+        let (gs, ps) = (g[gi], p[pi]);
+        let mut kinds = Vec::new();
+        if (gs.start, gs.end) != (ps.start, ps.end) {
+            kinds.push("extent");
+        }
+        if gs.label != "TIMEX" && gs.label != ps.label {
+            kinds.push("type");
+        }
+        if gs.value.is_some() && gs.value != ps.value {
+            kinds.push("value");
+        }
+        if !kinds.is_empty() {
+            out.push(Mismatch::Pair { gold: gs.clone(), pred: ps.clone(), kinds });
+        }
+    }
+    out.extend(g.iter().zip(&gused).filter(|(_, u)| !**u).map(|(s, _)| Mismatch::Missed((*s).clone())));
+    out.extend(p.iter().zip(&pused).filter(|(_, u)| !**u).map(|(s, _)| Mismatch::Spurious((*s).clone())));
+    out.sort_by_key(Mismatch::start);
+    out
+}
+
 /// A machine-readable summary (the `--json` output of `lede eval`).
 #[derive(Clone, Debug, Serialize)]
 pub struct Summary {
@@ -388,5 +477,27 @@ mod tests {
         assert_eq!(t.entity_total(false), Counts { gold: 2, pred: 1, strict: 0, relaxed: 1 });
         let table = t.table("test");
         assert!(table.contains("all-MISC"), "{table}");
+    }
+    #[test]
+    fn mismatches_name_what_differs_with_context() {
+        let text = "On March 3 and in 1998 and for two weeks, nothing happened yesterday.";
+        let at = |q: &str| text.find(q).unwrap();
+        let gold = [
+            sp(at("March 3"), at("March 3") + 7, "DATE", Some("1998-03-03")),
+            sp(at("1998"), at("1998") + 4, "DATE", Some("1998")),
+            sp(at("two weeks"), at("two weeks") + 9, "DURATION", Some("P2W")),
+        ];
+        let pred = [
+            sp(at("On March"), at("March 3") + 7, "DATE", Some("1998-03-03")),
+            sp(at("1998"), at("1998") + 4, "DATE", Some("1998")),
+            sp(at("yesterday"), at("yesterday") + 9, "DATE", Some("1998-03-02")),
+        ];
+        let m = timex_mismatches(&gold, &pred);
+        let kinds: Vec<String> = m.iter().map(Mismatch::kind).collect();
+        assert_eq!(kinds, ["extent", "missed", "spurious"]);
+        let line = m[0].line(text);
+        assert!(line.contains("gold \"March 3\" DATE 1998-03-03 | pred \"On March 3\""), "{line}");
+        assert!(line.contains("…On «March 3» and in"), "{line}");
+        assert!(m[2].line(text).contains("«yesterday»."), "{}", m[2].line(text));
     }
 }

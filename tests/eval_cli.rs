@@ -53,6 +53,21 @@ fn a_corpus_without_temporal_gold_does_not_score_dates() {
 }
 
 #[test]
+fn errors_lists_each_mismatch_with_its_document_and_context() {
+    let gold = format!("{DATA}/eval-gold.jsonl");
+    let (ok, out, err) = lede(&["eval", "--gold", &gold, "--errors"]);
+    assert!(ok, "{err}");
+    // The English "now" is the one temporal mismatch: a false positive.
+    let lines: Vec<&str> = out.lines().filter(|l| l.contains('\t')).collect();
+    assert!(lines.iter().any(|l| l.contains("spurious") && l.contains("\"now\"") && l.contains("«now»")), "{out}");
+    assert!(out.contains("== overall"), "{out}");
+    // With --json the listing goes to stderr and stdout stays JSON.
+    let (ok, out, err) = lede(&["eval", "--gold", &gold, "--errors", "--json"]);
+    assert!(ok && err.contains("spurious"), "{err}");
+    serde_json::from_str::<serde_json::Value>(&out).expect("stdout is JSON");
+}
+
+#[test]
 fn bad_arguments_are_usage_errors() {
     let (ok, _, err) = lede(&["eval"]);
     assert!(!ok && err.contains("--gold"), "{err}");

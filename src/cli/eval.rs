@@ -12,7 +12,7 @@ use lede::{Annotator, Date, Document};
 use super::{CliError, CliResult};
 
 pub fn run(args: &[String]) -> CliResult {
-    let (mut golds, mut json, mut only, mut skip) = (Vec::new(), false, Vec::new(), Vec::new());
+    let (mut golds, mut json, mut only, mut skip, mut errors) = (Vec::new(), false, Vec::new(), Vec::new(), false);
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let mut value = |name: &str| it.next().cloned().ok_or_else(|| CliError::Usage(format!("{name} needs a value")));
@@ -21,6 +21,7 @@ pub fn run(args: &[String]) -> CliResult {
             "--only" => only.push(value("--only")?),
             "--skip" => skip.push(value("--skip")?),
             "--json" => json = true,
+            "--errors" => errors = true,
             other if other.starts_with("--gold=") => golds.push(other["--gold=".len()..].to_string()),
             other => return Err(CliError::Usage(format!("unexpected argument {other:?}"))),
         }
@@ -55,6 +56,22 @@ pub fn run(args: &[String]) -> CliResult {
             };
             let ann = annotator.annotate(&Document::new(d.text.as_str(), lang.as_str(), dct));
             by_lang.entry(lang).or_default().score_doc(&families, gold, &ann.spans);
+            if errors && families.temporal {
+                let found = lede::eval::timex_mismatches(gold, &ann.spans);
+                if !found.is_empty() {
+                    let id = d.id_string().unwrap_or_default();
+                    let mut out = String::new();
+                    for m in &found {
+                        out.push_str(&format!("{id}\t{}\n", m.line(&d.text)));
+                    }
+                    // With --json the listing goes to stderr, so stdout stays JSON.
+                    if json {
+                        eprint!("{out}");
+                    } else {
+                        print!("{out}");
+                    }
+                }
+            }
         }
     }
     let mut all = Tally::default();

@@ -234,6 +234,11 @@ pub fn classify(g: &Grammar, text: &str) -> Tokens {
                             }
                         }
                         tok.tense = e.tense;
+                        if e.tense == Tense::Unknown && e.senses.is_empty() && !caps {
+                            // A known word that is only a literal of some rule
+                            // ("ended") still shows its tense by its ending.
+                            tok.tense = tense_by_suffix(g, &buf);
+                        }
                         if e.abbr {
                             if let Some(n) = raws.peek() {
                                 if !n.gap && &text[n.start..n.end] == "." {
@@ -804,6 +809,7 @@ pub fn apply(s: &mut Said, field: Field, v: Val) {
         (Field::That, _) => s.that = true,
         (Field::Ordinal, _) => s.ordinal = int,
         (Field::Gran, Val::Unit(u, _)) => s.gran = Some(u),
+        (Field::PlusHalf, _) => s.and_half = true,
         _ => {}
     }
 }

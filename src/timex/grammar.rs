@@ -240,6 +240,8 @@ pub enum Field {
     That,
     Ordinal,
     Gran,
+    /// "and a half", "1/2": half a unit more.
+    PlusHalf,
     None,
 }
 
@@ -271,6 +273,7 @@ impl Field {
             "that" => That,
             "ordinal" => Ordinal,
             "gran" => Gran,
+            "plushalf" => PlusHalf,
             "none" => None,
             _ => return Option::None,
         })
@@ -717,7 +720,7 @@ fn action_value(field: Field, v: &str) -> Result<Val, String> {
         Field::Part => Val::Part(PartOfDay::parse(v).ok_or_else(|| format!("unknown part of day {v:?}"))?),
         Field::Ref => Val::Ref(RefKind::parse(v).ok_or_else(|| format!("unknown reference {v:?}"))?),
         Field::Mod => Val::Mod(Modifier::parse(v).ok_or_else(|| format!("unknown modifier {v:?}"))?),
-        Field::Set | Field::That => Val::Flag,
+        Field::Set | Field::That | Field::PlusHalf => Val::Flag,
         Field::Amount if v == "X" => Val::Flag,
         _ => Val::Int(int(v)?),
     })

@@ -116,7 +116,29 @@ fn duration(s: &Said) -> String {
     }
     let Some(unit) = s.unit else { return "PXX".to_string() };
     let amount = s.amount.unwrap_or(if s.plural { Amount::Vague } else { Amount::Count(1) });
-    duration_of(amount, unit)
+    match (amount, s.and_half) {
+        (Amount::Count(n), true) => duration_and_half(n, unit),
+        _ => duration_of(amount, unit),
+    }
+}
+
+/// `n` and a half units, the half in the next smaller unit: "2 1/2 years" =
+/// P2Y6M, "an hour and a half" = PT1H30M.
+fn duration_and_half(n: i64, unit: Unit) -> String {
+    match unit {
+        Unit::Year => format!("P{n}Y6M"),
+        Unit::Decade => format!("P{}Y", n * 10 + 5),
+        Unit::Century => format!("P{}Y", n * 100 + 50),
+        Unit::Half => format!("P{}M", n * 6 + 3),
+        Unit::Quarter => format!("P{}M15D", n * 3 + 1),
+        Unit::Month => format!("P{n}M15D"),
+        Unit::Week => format!("P{}DT12H", n * 7 + 3),
+        Unit::Weekend => format!("P{n}WE"),
+        Unit::Day => format!("P{n}DT12H"),
+        Unit::Hour => format!("PT{n}H30M"),
+        Unit::Minute => format!("PT{n}M30S"),
+        Unit::Second => format!("PT{n}S"),
+    }
 }
 
 fn duration_of(amount: Amount, unit: Unit) -> String {
@@ -287,7 +309,7 @@ fn date(s: &Said, tense: Tense, dct: Option<Date>, anchor: Option<Anchor>) -> Po
         // "the year-ago (third) quarter", or "a year earlier" after "the
         // third quarter": the quarter said, else the one last spoken of, else
         // the last complete one, shifted by the years said.
-        let said = s.quarter.map(|q| (nearest_year_with(q * 3 - 1, 15, tense, d, 60, 100), q));
+        let said = s.quarter.map(|q| (quarter_year(q, tense, d), q));
         let (y, q) = match said.or_else(|| anchor.and_then(|a| a.quarter.map(|q| (a.year, q)))) {
             Some(yq) => yq,
             None => match shifted(d, -1, Unit::Quarter) {
@@ -305,7 +327,7 @@ fn date(s: &Said, tense: Tense, dct: Option<Date>, anchor: Option<Anchor>) -> Po
     if s.quarter.is_some() || s.half.is_some() {
         let y = match (s.unit, s.rel, s.quarter, s.half) {
             (Some(Unit::Year), Some(r), _, _) => d.year + r,
-            (_, _, Some(q), _) => nearest_year_with(q * 3 - 1, 15, tense, d, 60, 100),
+            (_, _, Some(q), _) => quarter_year(q, tense, d),
             (_, _, _, Some(h)) => nearest_year(h * 6 - 2, 30, tense, d),
             _ => d.year,
         };
@@ -446,6 +468,19 @@ fn nearest_year_with(m: u8, day: u8, tense: Tense, d: Date, past_penalty: i64, f
         }
     }
     best.1
+}
+
+/// The year of a quarter said without one: the nearest (see
+/// [`nearest_year_with`]), except that a past verb speaks of a quarter that
+/// has begun ("profit rose in the first quarter", said in October, is this
+/// year's).
+fn quarter_year(q: u8, tense: Tense, d: Date) -> i32 {
+    let y = nearest_year_with(q * 3 - 1, 15, tense, d, 60, 100);
+    if tense == Tense::Past && (y, q * 3 - 2) > (d.year, d.month) {
+        y - 1
+    } else {
+        y
+    }
 }
 
 fn season_index(d: Date) -> i32 {

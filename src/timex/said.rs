@@ -298,6 +298,8 @@ pub struct Said {
     /// The period the expression names when it differs from its offset's
     /// unit: "the year-ago quarter" is a quarter, shifted by a year.
     pub gran: Option<Unit>,
+    /// Half a unit more than the amount: "2 1/2 years", "an hour and a half".
+    pub and_half: bool,
 }
 
 /// What the context implies, recorded during extraction.
