@@ -31,7 +31,7 @@ const GROUPS: usize = 6;
 /// Reusable buffers (kept between documents by the caller).
 #[derive(Default)]
 pub struct Scratch {
-    groups: Vec<i32>,
+    groups: Vec<i16>,
     emit: Vec<f32>,
     quoted: Vec<u8>,
     known: Vec<u64>,
@@ -43,8 +43,8 @@ pub struct Scratch {
 /// Entities of a text as `(start byte, end byte, type index)`.
 pub fn entities(m: &Model, tr: &Transitions, text: &str, scratch: &mut Scratch) -> Vec<(usize, usize, usize)> {
     match m.n_tags() {
-        9 => entities_t::<9>(m, tr, text, scratch),
-        17 => entities_t::<17>(m, tr, text, scratch),
+        9 => entities_t::<9, 16>(m, tr, text, scratch),
+        17 => entities_t::<17, 32>(m, tr, text, scratch),
         _ => {
             let p = super::tagger::prepare(text, &m.gazetteer);
             super::train::predict(&mut &*m, m.info.scheme, &p)
@@ -52,15 +52,16 @@ pub fn entities(m: &Model, tr: &Transitions, text: &str, scratch: &mut Scratch) 
     }
 }
 
-#[inline]
-fn add_vec<const T: usize>(acc: &mut [i32; T], v: &[i32]) {
-    let v: &[i32; T] = v.try_into().expect("T scores");
-    for k in 0..T {
-        acc[k] += v[k];
+#[inline(always)]
+fn add_vec<const L: usize>(acc: &mut [i16; L], v: &[i16]) {
+    let v: &[i16; L] = v.try_into().expect("L lanes");
+    for k in 0..L {
+        acc[k] = acc[k].wrapping_add(v[k]);
     }
 }
 
-fn entities_t<const T: usize>(m: &Model, tr: &Transitions, text: &str, s: &mut Scratch) -> Vec<(usize, usize, usize)> {
+/// `T` tags, summed in `L` >= `T` lanes of 16 bits (see `Table::add_row`).
+fn entities_t<const T: usize, const L: usize>(m: &Model, tr: &Transitions, text: &str, s: &mut Scratch) -> Vec<(usize, usize, usize)> {
     let scheme: Scheme = m.info.scheme;
     let tokens = tokenize(text);
     let ctx = DocContext::new(text, &tokens);
@@ -70,17 +71,17 @@ fn entities_t<const T: usize>(m: &Model, tr: &Transitions, text: &str, s: &mut S
     // Group sums of every distinct word, and of the sentence edges.
     let groups = &mut s.groups;
     groups.clear();
-    groups.resize((nw + 2) * GROUPS * T, 0);
-    let at = |w: usize, g: usize| (w * GROUPS + g) * T;
+    groups.resize((nw + 2) * GROUPS * L, 0);
+    let at = |w: usize, g: usize| (w * GROUPS + g) * L;
     for w in 0..nw {
         let t = &ctx.words[w];
         let nb = Neighbour::of(t);
-        let (own, rest) = groups[at(w, 0)..at(w + 1, 0)].split_at_mut(T);
-        let own: &mut [i32; T] = own.try_into().unwrap();
-        word_features(t, ctx.ngrams(w), |h| table.add_row(h, own));
+        let (own, rest) = groups[at(w, 0)..at(w + 1, 0)].split_at_mut(L);
+        let own: &mut [i16; L] = own.try_into().unwrap();
+        word_features(t, ctx.ngrams(w), |h| table.add_row::<T, L>(h, own));
         let mut group = |g: usize, f: &mut dyn FnMut(&mut dyn FnMut(u64))| {
-            let v: &mut [i32; T] = (&mut rest[(g - 1) * T..g * T]).try_into().unwrap();
-            f(&mut |h| table.add_row(h, v));
+            let v: &mut [i16; L] = (&mut rest[(g - 1) * L..g * L]).try_into().unwrap();
+            f(&mut |h| table.add_row::<T, L>(h, v));
         };
         group(POS0, &mut |e| position_features(t, 0, ctx.doc_bits[w], e));
         group(AS_M2, &mut |e| neighbour_features(Rel::M2, &nb, e));
@@ -94,8 +95,8 @@ fn entities_t<const T: usize>(m: &Model, tr: &Transitions, text: &str, s: &mut S
     let (b1, b2, a1, a2) = (Neighbour::before(1), Neighbour::before(2), Neighbour::after(1), Neighbour::after(2));
     {
         let mut fill = |w: usize, g: usize, rel: Rel, nb: &Neighbour| {
-            let v: &mut [i32; T] = (&mut groups[at(w, g)..at(w, g) + T]).try_into().unwrap();
-            neighbour_features(rel, nb, |h| table.add_row(h, v));
+            let v: &mut [i16; L] = (&mut groups[at(w, g)..at(w, g) + L]).try_into().unwrap();
+            neighbour_features(rel, nb, |h| table.add_row::<T, L>(h, v));
         };
         fill(nw, AS_M1, Rel::M1, &b1);
         fill(nw, AS_M2, Rel::M2, &b1);
@@ -105,7 +106,7 @@ fn entities_t<const T: usize>(m: &Model, tr: &Transitions, text: &str, s: &mut S
         fill(nw + 1, OWN, Rel::P2, &a2);
     }
     let groups = &s.groups;
-    let g = |w: usize, gi: usize| &groups[at(w, gi)..at(w, gi) + T];
+    let g = |w: usize, gi: usize| &groups[at(w, gi)..at(w, gi) + L];
 
     let mut out = Vec::new();
     s.history.clear();
@@ -122,12 +123,12 @@ fn entities_t<const T: usize>(m: &Model, tr: &Transitions, text: &str, s: &mut S
             let w = word(i);
             let t = &ctx.words[w];
             let pos = ctx.pos[k];
-            let mut acc = [0i32; T];
+            let mut acc = [0i16; L];
             add_vec(&mut acc, g(w, OWN));
             if pos == 0 {
                 add_vec(&mut acc, g(w, POS0));
             } else {
-                position_features(t, pos, ctx.doc_bits[w], |h| table.add_row(h, &mut acc));
+                position_features(t, pos, ctx.doc_bits[w], |h| table.add_row::<T, L>(h, &mut acc));
             }
             let prev = if i >= 1 { Neighbour::of(&ctx.words[word(i - 1)]) } else { b1 };
             let next = if i + 1 < n { Neighbour::of(&ctx.words[word(i + 1)]) } else { a1 };
@@ -145,13 +146,13 @@ fn entities_t<const T: usize>(m: &Model, tr: &Transitions, text: &str, s: &mut S
             } else {
                 g(nw + 1, OWN)
             });
-            pair_features_left(&prev, t, |h| table.add_row(h, &mut acc));
-            pair_features_right(t, &next, |h| table.add_row(h, &mut acc));
+            pair_features_left(&prev, t, |h| table.add_row::<T, L>(h, &mut acc));
+            pair_features_right(t, &next, |h| table.add_row::<T, L>(h, &mut acc));
             let gaz: &[(u8, u8)] = &s.matches[i];
             if s.quoted[i] != 0 || !gaz.is_empty() {
-                span_features(t, pos, s.quoted[i], gaz, |h| table.add_row(h, &mut acc));
+                span_features(t, pos, s.quoted[i], gaz, |h| table.add_row::<T, L>(h, &mut acc));
             }
-            s.history.features(&ctx, range.clone(), i, &s.known, |h| table.add_row(h, &mut acc));
+            s.history.features(&ctx, range.clone(), i, &s.known, |h| table.add_row::<T, L>(h, &mut acc));
             for (e, &a) in s.emit[i * T..(i + 1) * T].iter_mut().zip(&acc) {
                 *e = a as f32;
             }

@@ -369,6 +369,10 @@ fn ascii_token_info(w: &[u8]) -> TokenInfo {
     info
 }
 
+/// Character n-grams of one word at most (bounds the features of a token:
+/// see `model::Table::add_row`).
+pub const MAX_NGRAMS: usize = 24;
+
 /// Everything about a document that features read, computed once. Words
 /// are interned: the properties of a word (and everything derived from it
 /// alone) are computed once per distinct word, news text being Zipfian.
@@ -416,7 +420,7 @@ impl DocContext {
                         chars.push('^');
                         chars.extend(w.chars());
                         chars.push('$');
-                        for c in chars.windows(3) {
+                        for c in chars.windows(3).take(MAX_NGRAMS) {
                             ngrams.push(mix(mix(c[0] as u64, c[1] as u64), c[2] as u64));
                         }
                     }

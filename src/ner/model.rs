@@ -50,8 +50,18 @@ pub struct Model {
     n_tags: usize,
     scale: f32,
     trans: Vec<i32>,
+    /// The table, then `PAD` zero bytes so that a row can be read as a
+    /// whole vector register (`Table::add_row`).
     weights: Vec<i8>,
     pub gazetteer: Gazetteer,
+}
+
+/// Zero bytes after the weight table in memory (not in the file).
+const PAD: usize = 32;
+
+fn padded(mut weights: Vec<i8>) -> Vec<i8> {
+    weights.resize(weights.len() + PAD, 0);
+    weights
 }
 
 /// The weight-table row of a feature hash.
@@ -78,7 +88,7 @@ impl Model {
         assert_eq!(trans.len(), (n_tags + 1) * n_tags);
         let max = weights.iter().fold(0f32, |m, &w| m.max(w.abs())).max(1e-9);
         let scale = 127.0 / max;
-        let weights = weights.iter().map(|&w| (w * scale).round().clamp(-127.0, 127.0) as i8).collect();
+        let weights = padded(weights.iter().map(|&w| (w * scale).round().clamp(-127.0, 127.0) as i8).collect());
         let trans = trans.iter().map(|&w| (w as f64 * scale as f64).round() as i32).collect();
         Model { info, n_tags, scale, trans, weights, gazetteer }
     }
@@ -119,7 +129,7 @@ impl Model {
         for &t in &self.trans {
             b.extend_from_slice(&t.to_le_bytes());
         }
-        b.extend(self.weights.iter().map(|&w| w as u8));
+        b.extend(self.weights[..self.weights.len() - PAD].iter().map(|&w| w as u8));
         let mut gaz: Vec<(u64, u8)> = self.gazetteer.entries().iter().map(|(&k, &m)| (k, m)).collect();
         gaz.sort_unstable();
         b.extend_from_slice(&(gaz.len() as u32).to_le_bytes());
@@ -178,7 +188,7 @@ impl Model {
         }
         let n_tags = scheme.n_tags(n_types);
         let trans = r.take((n_tags + 1) * n_tags * 4)?.chunks_exact(4).map(|c| i32::from_le_bytes(c.try_into().unwrap())).collect();
-        let weights = r.take((1usize << bits) * n_tags)?.iter().map(|&b| b as i8).collect();
+        let weights = padded(r.take((1usize << bits) * n_tags)?.iter().map(|&b| b as i8).collect());
         let n_gaz = r.u32()? as usize;
         let raw = r.take(n_gaz.checked_mul(9).ok_or_else(|| bad("gazetteer size overflows".into()))?)?;
         let mut entries = IdMap::default();
@@ -238,13 +248,17 @@ pub struct Table<'a> {
 }
 
 impl Table<'_> {
-    /// Adds the row of feature hash `h` to `acc` (`T`: the model's tags).
+    /// Adds the row of feature hash `h` (`T`: the model's tags) to the first
+    /// `T` of `L` lanes of 16 bits; the other lanes get the bytes that
+    /// follow the row, to be ignored. One load and two additions of whole
+    /// registers where `L` is 16. (The sums `fast.rs` makes of at most 140
+    /// rows of |w| <= 127 cannot overflow 16 bits.)
     #[inline(always)]
-    pub fn add_row<const T: usize>(&self, h: u64, acc: &mut [i32; T]) {
+    pub fn add_row<const T: usize, const L: usize>(&self, h: u64, acc: &mut [i16; L]) {
         let b = bucket(h, self.bits) * T;
-        let row: &[i8; T] = self.weights[b..b + T].try_into().expect("row inside the table");
-        for k in 0..T {
-            acc[k] += row[k] as i32;
+        let row: &[i8; L] = self.weights[b..b + L].try_into().expect("row inside the padded table");
+        for k in 0..L {
+            acc[k] = acc[k].wrapping_add(row[k] as i16);
         }
     }
 }

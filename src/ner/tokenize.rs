@@ -89,8 +89,13 @@ struct Lexer<'a> {
 }
 
 impl<'a> Lexer<'a> {
+    #[inline]
     fn char_at(&self, i: usize) -> Option<char> {
-        self.text.get(i..).and_then(|s| s.chars().next())
+        match self.bytes.get(i) {
+            Some(&b) if b < 0x80 => Some(b as char),
+            None => None,
+            _ => self.text.get(i..).and_then(|s| s.chars().next()),
+        }
     }
 
     fn word_char_at(&self, i: usize) -> bool {
@@ -270,7 +275,7 @@ pub fn tokenize(text: &str) -> Tokens {
             continue;
         }
         let c = lx.char_at(i).unwrap_or(' ');
-        if c.is_whitespace() {
+        if (b >= 0x80 || b < 0x20) && c.is_whitespace() {
             if c == '\u{2028}' || c == '\u{2029}' {
                 breaks.push(tokens.len());
             }
@@ -279,7 +284,7 @@ pub fn tokenize(text: &str) -> Tokens {
         }
         let end = if is_word_char(c) {
             lx.word_end(i)
-        } else if let Some(e) = lx.clitic_end(i).filter(|_| is_apostrophe(c)) {
+        } else if let Some(e) = if is_apostrophe(c) { lx.clitic_end(i) } else { None } {
             e
         } else {
             lx.symbol_end(i)
@@ -298,6 +303,11 @@ pub fn tokenize(text: &str) -> Tokens {
                 start = breaks[bi];
             }
             bi += 1;
+        }
+        // Sentence-final punctuation starts with '.', '!', '?' or the
+        // first byte of the danda.
+        if !matches!(lx.bytes[tokens[t].start], b'.' | b'!' | b'?' | 0xE0) {
+            continue;
         }
         let next = tokens.get(t + 1).map(|x| x.text(text));
         if ends_sentence(tokens[t].text(text), next) && t + 1 > start {
