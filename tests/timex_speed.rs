@@ -1,6 +1,8 @@
 //! Throughput of the temporal recogniser alone (extraction and resolution).
 //! Ignored by default (timing depends on the build profile and the machine):
-//! `cargo test --release --test timex_speed -- --ignored --nocapture`.
+//! `cargo test --release --test timex_speed -- --ignored --nocapture`
+//! (LEDE_TIMEX_BENCH=corpus.jsonl for a corpus's texts, LEDE_TIMEX_LANGS=en
+//! for one language).
 
 use std::time::Instant;
 
@@ -47,7 +49,9 @@ fn bench_text() -> String {
 fn timex_throughput() {
     let text = bench_text();
     let dct = Some(Date::parse("2025-03-11").unwrap());
-    for lang in ["en", "te"] {
+    // LEDE_TIMEX_LANGS=en (or te) measures one recogniser only.
+    let langs = std::env::var("LEDE_TIMEX_LANGS").unwrap_or_else(|_| "en,te".into());
+    for lang in langs.split(',') {
         let r = TimexRecogniser::new(lang).unwrap();
         let t = Instant::now();
         let n = r.spans(&text, dct).len();

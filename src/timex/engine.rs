@@ -4,7 +4,7 @@
 //! implied. One pass over the text; rules are indexed by what their first
 //! element can match, so most tokens cost one hash lookup.
 
-use super::grammar::{fold, Class, Elem, Field, Grammar, Matcher, Rule, SuffixKind, Val};
+use super::grammar::{class_mask, FastMap, fold, needs_fold, Class, Elem, Field, Grammar, Matcher, Rule, SuffixKind, Val};
 use super::said::{Amount, Extraction, Implied, Said, Tense};
 
 const NONE: u32 = u32::MAX;
@@ -30,6 +30,8 @@ pub struct Tok {
     pub stem: u32,
     /// Range into the document's sense list.
     pub senses: (u32, u32),
+    /// The classes of those senses, one bit each ([`Class::bit`]).
+    pub mask: u32,
     pub sentence: u32,
     pub tense: Tense,
     /// A capitalised word the lexicon does not know (likely part of a name).
@@ -82,76 +84,108 @@ struct Raw {
 }
 
 /// The raw tokens of a text, one at a time (no list of them is built).
+/// Walks bytes; only a non-ASCII byte costs a character decode.
 struct RawTokens<'a> {
+    s: &'a str,
     b: &'a [u8],
-    it: std::iter::Peekable<std::str::CharIndices<'a>>,
+    pos: usize,
 }
 
 fn tokenise(text: &str) -> std::iter::Peekable<RawTokens<'_>> {
-    RawTokens { b: text.as_bytes(), it: text.char_indices().peekable() }.peekable()
+    RawTokens { s: text, b: text.as_bytes(), pos: 0 }.peekable()
+}
+
+impl RawTokens<'_> {
+    /// The character at byte `i` (a character boundary) and its length.
+    #[inline]
+    fn char_at(&self, i: usize) -> (char, usize) {
+        let x = self.b[i];
+        if x < 0x80 {
+            (x as char, 1)
+        } else {
+            let c = self.s[i..].chars().next().unwrap_or(' ');
+            (c, c.len_utf8())
+        }
+    }
 }
 
 impl Iterator for RawTokens<'_> {
     type Item = Raw;
 
     fn next(&mut self) -> Option<Raw> {
-        let (b, it) = (self.b, &mut self.it);
+        let b = self.b;
+        let n = b.len();
         let (mut gap, mut newlines) = (false, 0u32);
-        while let Some((i, c)) = it.next() {
+        let (i, c, len) = loop {
+            if self.pos >= n {
+                return None;
+            }
+            let (c, len) = self.char_at(self.pos);
             if c.is_whitespace() {
                 gap = true;
                 if c == '\n' {
                     newlines += 1;
                 }
+                self.pos += len;
                 continue;
             }
-            let mut raw = Raw { start: i, end: i + c.len_utf8(), kind: Kind::Punct, gap, paragraph: newlines >= 2, value: 0, digits: 0, complex: false };
-            if let Some(d) = digit_value(c) {
-                raw.kind = Kind::Num;
-                raw.value = d as i64;
-                raw.digits = 1;
-                while let Some(&(j, c2)) = it.peek() {
-                    if let Some(d) = digit_value(c2) {
-                        raw.value = raw.value.saturating_mul(10).saturating_add(d as i64);
-                        raw.digits = raw.digits.saturating_add(1);
-                        raw.end = j + c2.len_utf8();
-                        it.next();
-                    } else if (c2 == ',' || c2 == '.') && b.get(j + 1).is_some_and(|x| x.is_ascii_digit()) {
-                        raw.complex = true;
-                        raw.end = j + 1;
-                        it.next();
-                    } else {
-                        break;
-                    }
-                }
-            } else if is_word_char(c) {
-                raw.kind = Kind::Word;
-                let mut run = 1usize;
-                while let Some(&(j, c2)) = it.peek() {
-                    if is_word_char(c2) {
-                        run += 1;
-                        raw.end = j + c2.len_utf8();
-                        it.next();
-                    } else if c2 == '.' && run == 1 && c.is_ascii_alphabetic() {
-                        // Dotted abbreviations of single letters: "a.m", "U.S".
-                        let next = b.get(j + 1).copied().unwrap_or(b' ');
-                        let after = b.get(j + 2).copied().unwrap_or(b' ');
-                        if next.is_ascii_alphabetic() && !after.is_ascii_alphabetic() {
-                            raw.end = j + 2;
-                            it.next();
-                            it.next();
-                            run = 1;
-                        } else {
-                            break;
-                        }
-                    } else {
-                        break;
-                    }
+            break (self.pos, c, len);
+        };
+        self.pos = i + len;
+        let mut raw = Raw { start: i, end: i + len, kind: Kind::Punct, gap, paragraph: newlines >= 2, value: 0, digits: 0, complex: false };
+        if let Some(d) = digit_value(c) {
+            raw.kind = Kind::Num;
+            raw.value = d as i64;
+            raw.digits = 1;
+            while self.pos < n {
+                let j = self.pos;
+                let (c2, l2) = self.char_at(j);
+                if let Some(d) = digit_value(c2) {
+                    raw.value = raw.value.saturating_mul(10).saturating_add(d as i64);
+                    raw.digits = raw.digits.saturating_add(1);
+                    raw.end = j + l2;
+                    self.pos = j + l2;
+                } else if (c2 == ',' || c2 == '.') && b.get(j + 1).is_some_and(|x| x.is_ascii_digit()) {
+                    raw.complex = true;
+                    raw.end = j + 1;
+                    self.pos = j + 1;
+                } else {
+                    break;
                 }
             }
-            return Some(raw);
+        } else if is_word_char(c) {
+            raw.kind = Kind::Word;
+            let mut run = 1usize;
+            while self.pos < n {
+                let j = self.pos;
+                if b[j].is_ascii_alphabetic() {
+                    run += 1;
+                    raw.end = j + 1;
+                    self.pos = j + 1;
+                    continue;
+                }
+                let (c2, l2) = self.char_at(j);
+                if is_word_char(c2) {
+                    run += 1;
+                    raw.end = j + l2;
+                    self.pos = j + l2;
+                } else if c2 == '.' && run == 1 && c.is_ascii_alphabetic() {
+                    // Dotted abbreviations of single letters: "a.m", "U.S".
+                    let next = b.get(j + 1).copied().unwrap_or(b' ');
+                    let after = b.get(j + 2).copied().unwrap_or(b' ');
+                    if next.is_ascii_alphabetic() && !after.is_ascii_alphabetic() {
+                        raw.end = j + 2;
+                        self.pos = j + 2;
+                        run = 1;
+                    } else {
+                        break;
+                    }
+                } else {
+                    break;
+                }
+            }
         }
-        None
+        Some(raw)
     }
 }
 
@@ -168,14 +202,20 @@ pub fn classify(g: &Grammar, text: &str) -> Tokens {
             sentence += 1;
         }
         let s0 = senses.len() as u32;
-        let mut tok = Tok { start: r.start, end: r.end, kind: r.kind, gap: r.gap, word: NONE, stem: NONE, senses: (s0, s0), sentence, tense: Tense::Unknown, name_like: false, number_word: false };
+        let mut tok = Tok { start: r.start, end: r.end, kind: r.kind, gap: r.gap, word: NONE, stem: NONE, senses: (s0, s0), mask: 0, sentence, tense: Tense::Unknown, name_like: false, number_word: false };
         match r.kind {
             Kind::Num => {
                 let mut suffix: Option<SuffixKind> = None;
                 if let Some(n) = raws.peek() {
                     if n.kind == Kind::Word && !n.gap {
-                        fold(&text[n.start..n.end], &mut buf);
-                        if let Some(k) = suffix_chain(g, &buf) {
+                        let w = &text[n.start..n.end];
+                        let key: &str = if needs_fold(w) {
+                            fold(w, &mut buf);
+                            &buf
+                        } else {
+                            w
+                        };
+                        if let Some(k) = suffix_chain(g, key) {
                             suffix = Some(k);
                             tok.end = n.end;
                             raws.next();
@@ -189,20 +229,26 @@ pub fn classify(g: &Grammar, text: &str) -> Tokens {
             }
             Kind::Word => {
                 let w = &text[r.start..r.end];
-                fold(w, &mut buf);
+                // The folded word; most words are already folded and are
+                // looked up in place.
+                let key: &str = if needs_fold(w) {
+                    fold(w, &mut buf);
+                    &buf
+                } else {
+                    w
+                };
                 // A joiner left at the end ("మార్చ్\u{200C}") changes nothing.
-                while buf.ends_with(['\u{200C}', '\u{200D}']) {
-                    buf.pop();
-                }
+                let key = key.trim_end_matches(['\u{200C}', '\u{200D}']);
                 let caps = w.chars().next().is_some_and(char::is_uppercase);
-                let mut entry = g.ids.get(buf.as_str()).copied();
+                let mut entry = g.ids.get(key).copied();
                 tok.word = entry.unwrap_or(NONE);
                 let has_senses = |id: Option<u32>| id.is_some_and(|id| !g.entries[id as usize].senses.is_empty());
                 if !has_senses(entry) {
                     // A case ending on a known word: "జనవరిలో" = జనవరి + లో.
+                    let last = key.as_bytes().last().copied();
                     for suf in &g.case_suffixes {
-                        if buf.len() > suf.len() && buf.ends_with(suf.as_str()) {
-                            let stem = buf[..buf.len() - suf.len()].trim_end_matches(['\u{200C}', '\u{200D}']);
+                        if key.len() > suf.len() && suf.as_bytes().last().copied() == last && key.ends_with(suf.as_str()) {
+                            let stem = key[..key.len() - suf.len()].trim_end_matches(['\u{200C}', '\u{200D}']);
                             if let Some(&id) = g.ids.get(stem) {
                                 entry = Some(id);
                                 tok.stem = id;
@@ -237,7 +283,7 @@ pub fn classify(g: &Grammar, text: &str) -> Tokens {
                         if e.tense == Tense::Unknown && e.senses.is_empty() && !caps {
                             // A known word that is only a literal of some rule
                             // ("ended") still shows its tense by its ending.
-                            tok.tense = tense_by_suffix(g, &buf);
+                            tok.tense = tense_by_suffix(g, key);
                         }
                         if e.abbr {
                             if let Some(n) = raws.peek() {
@@ -251,15 +297,20 @@ pub fn classify(g: &Grammar, text: &str) -> Tokens {
                     None => {
                         tok.name_like = caps;
                         if !caps {
-                            tok.tense = tense_by_suffix(g, &buf);
+                            tok.tense = tense_by_suffix(g, key);
                         }
                     }
                 }
             }
             Kind::Punct => {
                 let p = &text[r.start..r.end];
-                fold(p, &mut buf);
-                tok.word = g.ids.get(buf.as_str()).copied().unwrap_or(NONE);
+                let key: &str = if needs_fold(p) {
+                    fold(p, &mut buf);
+                    &buf
+                } else {
+                    p
+                };
+                tok.word = g.ids.get(key).copied().unwrap_or(NONE);
                 if tok.word != NONE {
                     senses.extend(g.entries[tok.word as usize].senses.iter().map(|s| (s.class, s.val)));
                 }
@@ -267,12 +318,14 @@ pub fn classify(g: &Grammar, text: &str) -> Tokens {
                     tok.sentence = sentence;
                     sentence += 1;
                     tok.senses = (s0, senses.len() as u32);
+                    tok.mask = class_mask(&senses[s0 as usize..]);
                     toks.push(tok);
                     continue;
                 }
             }
         }
         tok.senses = (s0, senses.len() as u32);
+        tok.mask = class_mask(&senses[s0 as usize..]);
         toks.push(tok);
     }
     merge_number_words(&mut toks, &mut senses, text, g);
@@ -423,6 +476,7 @@ fn merge_number_words(toks: &mut Vec<Tok>, senses: &mut Vec<(Class, Val)>, text:
                 senses.push((Class::Year, Val::Int(v)));
             }
             t.senses = (s0, senses.len() as u32);
+            t.mask = class_mask(&senses[s0 as usize..]);
             t.word = NONE;
             t.stem = NONE;
         }
@@ -437,13 +491,27 @@ pub struct Engine {
     /// Rules that can start at a token, by its word id and by its classes.
     by_word: Vec<Vec<u16>>,
     by_class: Vec<Vec<u16>>,
-    /// Per rule, the index of its first required element.
-    first_required: Vec<usize>,
+    /// Per rule, what must be there for it to match: see [`Start`].
+    starts: Vec<Start>,
 }
 
-struct Best {
-    end: usize,
-    path: Vec<(u16, u32)>,
+/// The first two elements of a rule that always take a token: the first
+/// falls within `first` tokens of the start (optional elements before it
+/// take one or none), the second within `slack` + 1 tokens after the first.
+struct Start {
+    first: usize,
+    second: Option<usize>,
+    slack: usize,
+}
+
+impl Start {
+    fn of(rule: &Rule) -> Start {
+        let required = |e: &Elem| !e.optional && !e.negative;
+        let first = rule.elems.iter().position(required).unwrap_or(0);
+        let second = rule.elems.iter().skip(first + 1).position(required).map(|k| first + 1 + k);
+        let slack = second.map_or(0, |k| rule.elems[first + 1..k].iter().filter(|e| !e.negative).count());
+        Start { first, second, slack }
+    }
 }
 
 impl Engine {
@@ -469,8 +537,8 @@ impl Engine {
             v.sort_unstable();
             v.dedup();
         }
-        let first_required = grammar.rules.iter().map(|r| r.elems.iter().position(|e| !e.optional && !e.negative).unwrap_or(0)).collect();
-        Engine { grammar, by_word, by_class, first_required }
+        let starts = grammar.rules.iter().map(Start::of).collect();
+        Engine { grammar, by_word, by_class, starts }
     }
 
     /// All expressions in `text`, in order, not overlapping.
@@ -482,58 +550,88 @@ impl Engine {
     pub fn extract_tokens(&self, text: &str, tokens: &Tokens) -> Vec<Extraction> {
         let toks = &tokens.toks;
         let mut out = Vec::new();
-        let mut cands: Vec<u16> = Vec::new();
+        // The candidate rules of a token that several lists feed, merged once
+        // per document for each (word, stem, classes): most such tokens are
+        // numbers and the same few words.
+        let mut merged: FastMap<(u32, u32, u32), (u32, u32)> = FastMap::default();
+        let mut store: Vec<u16> = Vec::new();
         let mut path: Vec<(u16, u32)> = Vec::new();
+        let (mut cand_path, mut best_path): (Vec<(u16, u32)>, Vec<(u16, u32)>) = (Vec::new(), Vec::new());
         let mut floor = 0usize; // first token not yet used by a match
         let mut i = 0;
         while i < toks.len() {
             let t = &toks[i];
-            cands.clear();
+            let mut single: &[u16] = &[];
             let mut sources = 0;
             for w in [t.word, t.stem] {
                 if w != NONE && !self.by_word[w as usize].is_empty() {
-                    cands.extend_from_slice(&self.by_word[w as usize]);
+                    single = &self.by_word[w as usize];
                     sources += 1;
                 }
             }
-            for (c, _) in tokens.senses(t) {
-                let rs = &self.by_class[*c as usize];
-                if !rs.is_empty() {
-                    cands.extend_from_slice(rs);
+            let mut m = t.mask;
+            while m != 0 {
+                let c = m.trailing_zeros() as usize;
+                m &= m - 1;
+                if !self.by_class[c].is_empty() {
+                    single = &self.by_class[c];
                     sources += 1;
                 }
             }
-            if cands.is_empty() {
+            if sources == 0 {
                 i += 1;
                 continue;
             }
-            if sources > 1 {
-                cands.sort_unstable();
-                cands.dedup();
-            }
-            let mut best: Option<(u16, Best)> = None;
-            for &ri in &cands {
+            let cands: &[u16] = if sources == 1 {
+                single
+            } else {
+                let (a, z) = *merged.entry((t.word, t.stem, t.mask)).or_insert_with(|| {
+                    let a = store.len();
+                    for w in [t.word, t.stem] {
+                        if w != NONE {
+                            store.extend_from_slice(&self.by_word[w as usize]);
+                        }
+                    }
+                    let mut m = t.mask;
+                    while m != 0 {
+                        store.extend_from_slice(&self.by_class[m.trailing_zeros() as usize]);
+                        m &= m - 1;
+                    }
+                    store[a..].sort_unstable();
+                    let mut k = a;
+                    for j in a..store.len() {
+                        if k == a || store[j] != store[k - 1] {
+                            store[k] = store[j];
+                            k += 1;
+                        }
+                    }
+                    store.truncate(k);
+                    (a as u32, k as u32)
+                });
+                &store[a as usize..z as usize]
+            };
+            let mut best: Option<(u16, usize)> = None;
+            for &ri in cands {
                 let rule = &self.grammar.rules[ri as usize];
                 if !self.may_start(tokens, rule, ri, i) {
                     continue;
                 }
-                let mut b: Option<Best> = None;
+                let mut end = 0usize;
                 path.clear();
-                self.walk(tokens, rule, 0, i, &mut path, &mut b);
-                if let Some(b) = b {
-                    if best.as_ref().is_none_or(|(_, bb)| b.end > bb.end) && self.acceptable(text, tokens, rule, i, b.end) {
-                        best = Some((ri, b));
-                    }
+                self.walk(tokens, rule, 0, i, &mut path, &mut end, &mut cand_path);
+                if end > 0 && best.is_none_or(|(_, e)| end > e) && self.acceptable(text, tokens, rule, i, end) {
+                    best = Some((ri, end));
+                    std::mem::swap(&mut best_path, &mut cand_path);
                 }
             }
             match best {
-                Some((ri, b)) => {
+                Some((ri, end)) => {
                     let rule = &self.grammar.rules[ri as usize];
                     if !rule.block {
-                        self.emit(text, tokens, rule, &b, floor, &mut out);
+                        self.emit(text, tokens, rule, &best_path, floor, &mut out);
                     }
-                    floor = b.end;
-                    i = b.end;
+                    floor = end;
+                    i = end;
                     // A postposition absorbed by emit moves the floor on.
                     if let Some(last) = out.last().filter(|_| !rule.block) {
                         while i < toks.len() && toks[i].start < last.end {
@@ -548,25 +646,32 @@ impl Engine {
         out
     }
 
-    /// A cheap test before walking a rule whose first elements are optional
-    /// ("the? REL UNIT" at every "the"): its first required element must
-    /// match one of the next tokens it could fall on.
+    /// A cheap test before walking a rule: its first required element must
+    /// match one of the tokens it could fall on ("the? REL UNIT" at every
+    /// "the"), and the next required element one of the tokens after it.
     fn may_start(&self, tokens: &Tokens, rule: &Rule, ri: u16, i: usize) -> bool {
-        let req = self.first_required[ri as usize];
-        if req == 0 {
-            return true;
-        }
-        let e = &rule.elems[req];
-        (i..=i + req).take_while(|&j| j < tokens.toks.len()).any(|j| elem_val(tokens, e, &tokens.toks[j]).is_some())
+        let st = &self.starts[ri as usize];
+        let toks = &tokens.toks;
+        let (e1, e2) = (&rule.elems[st.first], st.second.map(|k| &rule.elems[k]));
+        (i..=i + st.first).take_while(|&j| j < toks.len()).any(|j| {
+            elem_val(tokens, e1, &toks[j]).is_some()
+                && e2.is_none_or(|e2| (j + 1..=j + 1 + st.slack).take_while(|&k| k < toks.len()).any(|k| elem_val(tokens, e2, &toks[k]).is_some()))
+        })
     }
 
-    fn walk(&self, tokens: &Tokens, rule: &Rule, ei: usize, ti: usize, path: &mut Vec<(u16, u32)>, best: &mut Option<Best>) {
+    /// Every way the rule matches from token `ti`: the path (element, token)
+    /// of the first that ends furthest goes to `best_path`, its end to
+    /// `best_end` (0 while none).
+    #[allow(clippy::too_many_arguments)]
+    fn walk(&self, tokens: &Tokens, rule: &Rule, ei: usize, ti: usize, path: &mut Vec<(u16, u32)>, best_end: &mut usize, best_path: &mut Vec<(u16, u32)>) {
         if ei == rule.elems.len() {
             if path.is_empty() {
                 return;
             }
-            if best.as_ref().is_none_or(|b| ti > b.end) {
-                *best = Some(Best { end: ti, path: path.clone() });
+            if ti > *best_end {
+                *best_end = ti;
+                best_path.clear();
+                best_path.extend_from_slice(path);
             }
             return;
         }
@@ -574,7 +679,7 @@ impl Engine {
         if e.negative {
             let hit = tokens.toks.get(ti).is_some_and(|t| (!e.glued || !t.gap) && elem_val(tokens, e, t).is_some());
             if !hit {
-                self.walk(tokens, rule, ei + 1, ti, path, best);
+                self.walk(tokens, rule, ei + 1, ti, path, best_end, best_path);
             }
             return;
         }
@@ -582,12 +687,12 @@ impl Engine {
             let same_sentence = path.is_empty() || t.sentence == tokens.toks[ti - 1].sentence;
             if (!e.glued || !t.gap) && same_sentence && elem_val(tokens, e, t).is_some() {
                 path.push((ei as u16, ti as u32));
-                self.walk(tokens, rule, ei + 1, ti + 1, path, best);
+                self.walk(tokens, rule, ei + 1, ti + 1, path, best_end, best_path);
                 path.pop();
             }
         }
         if e.optional {
-            self.walk(tokens, rule, ei + 1, ti, path, best);
+            self.walk(tokens, rule, ei + 1, ti, path, best_end, best_path);
         }
     }
 
@@ -630,12 +735,12 @@ impl Engine {
         true
     }
 
-    fn emit(&self, text: &str, tokens: &Tokens, rule: &Rule, b: &Best, floor: usize, out: &mut Vec<Extraction>) {
+    fn emit(&self, text: &str, tokens: &Tokens, rule: &Rule, path: &[(u16, u32)], floor: usize, out: &mut Vec<Extraction>) {
         let toks = &tokens.toks;
         let mut parts: Vec<(Said, usize, usize)> = Vec::with_capacity(2);
         let mut said = Said::default();
         let (mut first, mut last) = (usize::MAX, 0usize);
-        for &(ei, ti) in &b.path {
+        for &(ei, ti) in path {
             let e = &rule.elems[ei as usize];
             let t = &toks[ti as usize];
             if e.separator {
@@ -735,6 +840,7 @@ fn elem_val(tokens: &Tokens, e: &Elem, t: &Tok) -> Option<(Field, Val)> {
             }
         }
         Matcher::AnyWord => (t.kind == Kind::Word).then_some((Field::None, Val::Flag)),
+        Matcher::Classes(_) if t.mask & e.mask == 0 => None,
         Matcher::Classes(cs) => tokens.senses(t).iter().find_map(|(tc, v)| {
             let ok = cs.iter().any(|(c, constraint)| {
                 c == tc

@@ -131,6 +131,18 @@ impl Class {
     /// How many classes there are (for tables indexed by class).
     pub const COUNT: usize = Class::Quantity as usize + 1;
 
+    /// This class's bit in a class mask (there are fewer than 32 classes).
+    #[inline]
+    pub fn bit(self) -> u32 {
+        1 << self as u32
+    }
+
+    /// All classes, in order (for walking the bits of a mask).
+    pub const ALL: [Class; Class::COUNT] = {
+        use Class::*;
+        [Month, Weekday, Num, Ord, Day, Year, Hour, Min, Decade, Unit, Units, Unit1, Season, Part, Rel, DayRel, Ref, Mod, Dir, Set, Vague, AmPm, Tz, That, Clock, Multiplier, Premod, Postposition, Quantity]
+    };
+
     pub fn parse(s: &str) -> Option<Class> {
         use Class::*;
         Some(match s {
@@ -331,6 +343,9 @@ pub struct Elem {
     pub context: bool,
     /// Must not match here (`!ago|earlier`); takes no token.
     pub negative: bool,
+    /// The classes a `Classes` matcher accepts, one bit each (a quick test
+    /// against a token's [`class_mask`] before its senses are read).
+    pub mask: u32,
 }
 
 #[derive(Clone, Debug)]
@@ -381,6 +396,23 @@ pub struct Grammar {
 
 fn bad(name: &str, line: usize, msg: impl std::fmt::Display) -> Error {
     Error::BadLanguageData(format!("{name}:{line}: {msg}"))
+}
+
+/// The classes of a list of senses, one bit each.
+pub fn class_mask(senses: &[(Class, Val)]) -> u32 {
+    senses.iter().fold(0, |m, (c, _)| m | c.bit())
+}
+
+/// Whether [`fold`] would change `word`: an upper-case letter, a curly
+/// apostrophe, or a character outside ASCII and the Indic blocks (whose
+/// case rules are not worth deciding here).
+#[inline]
+pub fn needs_fold(word: &str) -> bool {
+    let b = word.as_bytes();
+    if b.is_ascii() {
+        return b.iter().any(u8::is_ascii_uppercase);
+    }
+    word.chars().any(|c| c.is_ascii_uppercase() || (!c.is_ascii() && !('\u{0900}'..='\u{0DFF}').contains(&c) && c != '\u{200C}' && c != '\u{200D}'))
 }
 
 /// Lower-cases a word the way the tokeniser does (curly apostrophe folded).
@@ -600,7 +632,7 @@ impl Grammar {
             _ => (part, false),
         };
         if part == "*" {
-            return Ok(Elem { matcher: Matcher::AnyWord, optional, glued: false, field: Some(Field::None), separator, context, negative });
+            return Ok(Elem { matcher: Matcher::AnyWord, optional, glued: false, field: Some(Field::None), separator, context, negative, mask: 0 });
         }
         let first = part.chars().next().unwrap_or(' ');
         if first.is_ascii_uppercase() {
@@ -635,7 +667,8 @@ impl Grammar {
                 };
                 classes.push((class, constraint));
             }
-            Ok(Elem { matcher: Matcher::Classes(classes), optional, glued: false, field, separator, context, negative })
+            let mask = classes.iter().fold(0, |m, (c, _)| m | c.bit());
+            Ok(Elem { matcher: Matcher::Classes(classes), optional, glued: false, field, separator, context, negative, mask })
         } else {
             let ids = part
                 .split('|')
@@ -645,7 +678,7 @@ impl Grammar {
                     self.id(&w)
                 })
                 .collect();
-            Ok(Elem { matcher: Matcher::Words(ids), optional, glued: false, field: Some(Field::None), separator, context, negative })
+            Ok(Elem { matcher: Matcher::Words(ids), optional, glued: false, field: Some(Field::None), separator, context, negative, mask: 0 })
         }
     }
 }
@@ -749,4 +782,30 @@ fn parse_example(s: &str) -> Result<Example, String> {
         exp.push((kind, value));
     }
     Ok(Example { text, span, expect: exp })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn class_list_is_in_discriminant_order() {
+        for (i, c) in Class::ALL.iter().enumerate() {
+            assert_eq!(*c as usize, i, "{c:?}");
+            assert_eq!(c.bit(), 1 << i);
+        }
+    }
+
+    #[test]
+    fn words_that_need_no_folding_are_left_alone() {
+        let mut buf = String::new();
+        for w in ["march", "జనవరిలో", "మార్చ్\u{200C}", "a.m", "ago"] {
+            assert!(!needs_fold(w), "{w}");
+            fold(w, &mut buf);
+            assert_eq!(buf, w);
+        }
+        for w in ["March", "it\u{2019}s", "Ünter"] {
+            assert!(needs_fold(w), "{w}");
+        }
+    }
 }
