@@ -81,31 +81,39 @@ struct Raw {
     value: i64,
     digits: u8,
     complex: bool,
+    /// A word of ASCII lower-case letters (and abbreviation dots) only: it
+    /// needs no folding.
+    plain: bool,
 }
 
 /// The raw tokens of a text, one at a time (no list of them is built).
 /// Walks bytes; only a non-ASCII byte costs a character decode.
 struct RawTokens<'a> {
-    s: &'a str,
     b: &'a [u8],
     pos: usize,
 }
 
 fn tokenise(text: &str) -> std::iter::Peekable<RawTokens<'_>> {
-    RawTokens { s: text, b: text.as_bytes(), pos: 0 }.peekable()
+    RawTokens { b: text.as_bytes(), pos: 0 }.peekable()
 }
 
 impl RawTokens<'_> {
     /// The character at byte `i` (a character boundary) and its length.
     #[inline]
     fn char_at(&self, i: usize) -> (char, usize) {
-        let x = self.b[i];
-        if x < 0x80 {
-            (x as char, 1)
+        let b = self.b;
+        let x = b[i] as u32;
+        // The text is valid UTF-8 and `i` a boundary: decode by hand.
+        let (c, len) = if x < 0x80 {
+            (x, 1)
+        } else if x < 0xE0 {
+            (((x & 0x1F) << 6) | (b[i + 1] as u32 & 0x3F), 2)
+        } else if x < 0xF0 {
+            (((x & 0x0F) << 12) | ((b[i + 1] as u32 & 0x3F) << 6) | (b[i + 2] as u32 & 0x3F), 3)
         } else {
-            let c = self.s[i..].chars().next().unwrap_or(' ');
-            (c, c.len_utf8())
-        }
+            (((x & 0x07) << 18) | ((b[i + 1] as u32 & 0x3F) << 12) | ((b[i + 2] as u32 & 0x3F) << 6) | (b[i + 3] as u32 & 0x3F), 4)
+        };
+        (char::from_u32(c).unwrap_or(' '), len)
     }
 }
 
@@ -132,7 +140,7 @@ impl Iterator for RawTokens<'_> {
             break (self.pos, c, len);
         };
         self.pos = i + len;
-        let mut raw = Raw { start: i, end: i + len, kind: Kind::Punct, gap, paragraph: newlines >= 2, value: 0, digits: 0, complex: false };
+        let mut raw = Raw { start: i, end: i + len, kind: Kind::Punct, gap, paragraph: newlines >= 2, value: 0, digits: 0, complex: false, plain: false };
         if let Some(d) = digit_value(c) {
             raw.kind = Kind::Num;
             raw.value = d as i64;
@@ -155,10 +163,12 @@ impl Iterator for RawTokens<'_> {
             }
         } else if is_word_char(c) {
             raw.kind = Kind::Word;
+            raw.plain = c.is_ascii_lowercase();
             let mut run = 1usize;
             while self.pos < n {
                 let j = self.pos;
                 if b[j].is_ascii_alphabetic() {
+                    raw.plain &= b[j].is_ascii_lowercase();
                     run += 1;
                     raw.end = j + 1;
                     self.pos = j + 1;
@@ -166,6 +176,7 @@ impl Iterator for RawTokens<'_> {
                 }
                 let (c2, l2) = self.char_at(j);
                 if is_word_char(c2) {
+                    raw.plain = false;
                     run += 1;
                     raw.end = j + l2;
                     self.pos = j + l2;
@@ -174,6 +185,7 @@ impl Iterator for RawTokens<'_> {
                     let next = b.get(j + 1).copied().unwrap_or(b' ');
                     let after = b.get(j + 2).copied().unwrap_or(b' ');
                     if next.is_ascii_alphabetic() && !after.is_ascii_alphabetic() {
+                        raw.plain &= next.is_ascii_lowercase();
                         raw.end = j + 2;
                         self.pos = j + 2;
                         run = 1;
@@ -231,7 +243,7 @@ pub fn classify(g: &Grammar, text: &str) -> Tokens {
                 let w = &text[r.start..r.end];
                 // The folded word; most words are already folded and are
                 // looked up in place.
-                let key: &str = if needs_fold(w) {
+                let key: &str = if !r.plain && needs_fold(w) {
                     fold(w, &mut buf);
                     &buf
                 } else {
@@ -247,7 +259,7 @@ pub fn classify(g: &Grammar, text: &str) -> Tokens {
                     // A case ending on a known word: "జనవరిలో" = జనవరి + లో.
                     let last = key.as_bytes().last().copied();
                     for suf in &g.case_suffixes {
-                        if key.len() > suf.len() && suf.as_bytes().last().copied() == last && key.ends_with(suf.as_str()) {
+                        if key.len() > suf.len() && suf.as_bytes().last().copied() == last && ends_with(key, suf) {
                             let stem = key[..key.len() - suf.len()].trim_end_matches(['\u{200C}', '\u{200D}']);
                             if let Some(&id) = g.ids.get(stem) {
                                 entry = Some(id);
@@ -330,6 +342,14 @@ pub fn classify(g: &Grammar, text: &str) -> Tokens {
     }
     merge_number_words(&mut toks, &mut senses, text, g);
     Tokens { toks, senses }
+}
+
+/// `w` ends with `suf`, compared from the end (suffixes are short and most
+/// differ near their end).
+#[inline]
+fn ends_with(w: &str, suf: &str) -> bool {
+    let (w, suf) = (w.as_bytes(), suf.as_bytes());
+    w.len() >= suf.len() && w.iter().rev().zip(suf.iter().rev()).all(|(a, b)| a == b)
 }
 
 /// A suffix, or two in a row, that a number can carry ("th", "లో", "లలో").
@@ -498,10 +518,47 @@ pub struct Engine {
 /// The first two elements of a rule that always take a token: the first
 /// falls within `first` tokens of the start (optional elements before it
 /// take one or none), the second within `slack` + 1 tokens after the first.
+/// Each as a [`Quick`] test, kept here so that trying a rule at a token
+/// reads one small record.
 struct Start {
     first: usize,
-    second: Option<usize>,
     slack: usize,
+    e1: Quick,
+    e2: Option<Quick>,
+}
+
+/// What a token must offer to possibly match an element (true whenever
+/// [`elem_val`] matches, whatever values the element requires):
+/// one of the classes in `mask`, or one of the words, or any word.
+#[derive(Clone, Copy)]
+struct Quick {
+    mask: u32,
+    any_word: bool,
+    n: u8,
+    words: [u32; Quick::MAX],
+}
+
+impl Quick {
+    const MAX: usize = 6;
+
+    fn of(e: &Elem) -> Quick {
+        let mut q = Quick { mask: e.mask, any_word: false, n: 0, words: [NONE; Quick::MAX] };
+        match &e.matcher {
+            Matcher::Words(ids) if ids.len() <= Quick::MAX => {
+                q.words[..ids.len()].copy_from_slice(ids);
+                q.n = ids.len() as u8;
+            }
+            // Too many words to list: any word may do (still a sound test).
+            Matcher::Words(_) | Matcher::AnyWord => q.any_word = true,
+            Matcher::Classes(_) => {}
+        }
+        q
+    }
+
+    #[inline]
+    fn test(&self, t: &Tok) -> bool {
+        t.mask & self.mask != 0 || (self.any_word && t.kind == Kind::Word) || self.words[..self.n as usize].iter().any(|&w| w == t.word || w == t.stem)
+    }
 }
 
 impl Start {
@@ -510,7 +567,7 @@ impl Start {
         let first = rule.elems.iter().position(required).unwrap_or(0);
         let second = rule.elems.iter().skip(first + 1).position(required).map(|k| first + 1 + k);
         let slack = second.map_or(0, |k| rule.elems[first + 1..k].iter().filter(|e| !e.negative).count());
-        Start { first, second, slack }
+        Start { first, slack, e1: Quick::of(&rule.elems[first]), e2: second.map(|k| Quick::of(&rule.elems[k])) }
     }
 }
 
@@ -612,10 +669,10 @@ impl Engine {
             };
             let mut best: Option<(u16, usize)> = None;
             for &ri in cands {
-                let rule = &self.grammar.rules[ri as usize];
-                if !self.may_start(tokens, rule, ri, i) {
+                if !self.may_start(tokens, ri, i) {
                     continue;
                 }
+                let rule = &self.grammar.rules[ri as usize];
                 let mut end = 0usize;
                 path.clear();
                 self.walk(tokens, rule, 0, i, &mut path, &mut end, &mut cand_path);
@@ -649,14 +706,23 @@ impl Engine {
     /// A cheap test before walking a rule: its first required element must
     /// match one of the tokens it could fall on ("the? REL UNIT" at every
     /// "the"), and the next required element one of the tokens after it.
-    fn may_start(&self, tokens: &Tokens, rule: &Rule, ri: u16, i: usize) -> bool {
+    fn may_start(&self, tokens: &Tokens, ri: u16, i: usize) -> bool {
         let st = &self.starts[ri as usize];
         let toks = &tokens.toks;
-        let (e1, e2) = (&rule.elems[st.first], st.second.map(|k| &rule.elems[k]));
-        (i..=i + st.first).take_while(|&j| j < toks.len()).any(|j| {
-            elem_val(tokens, e1, &toks[j]).is_some()
-                && e2.is_none_or(|e2| (j + 1..=j + 1 + st.slack).take_while(|&k| k < toks.len()).any(|k| elem_val(tokens, e2, &toks[k]).is_some()))
-        })
+        let last = (i + st.first).min(toks.len() - 1);
+        for j in i..=last {
+            if !st.e1.test(&toks[j]) {
+                continue;
+            }
+            let Some(e2) = &st.e2 else { return true };
+            let end = (j + 1 + st.slack).min(toks.len() - 1);
+            for k in j + 1..=end {
+                if e2.test(&toks[k]) {
+                    return true;
+                }
+            }
+        }
+        false
     }
 
     /// Every way the rule matches from token `ti`: the path (element, token)

@@ -409,10 +409,23 @@ pub fn class_mask(senses: &[(Class, Val)]) -> u32 {
 #[inline]
 pub fn needs_fold(word: &str) -> bool {
     let b = word.as_bytes();
-    if b.is_ascii() {
-        return b.iter().any(u8::is_ascii_uppercase);
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            x if x < 0x80 => {
+                if x.is_ascii_uppercase() {
+                    return true;
+                }
+                i += 1;
+            }
+            // U+0900..U+0DFF: E0 A4..B7 xx.
+            0xE0 if (0xA4..=0xB7).contains(&b[i + 1]) => i += 3,
+            // U+200C, U+200D: E2 80 8C|8D.
+            0xE2 if b[i + 1] == 0x80 && matches!(b[i + 2], 0x8C | 0x8D) => i += 3,
+            _ => return true,
+        }
     }
-    word.chars().any(|c| c.is_ascii_uppercase() || (!c.is_ascii() && !('\u{0900}'..='\u{0DFF}').contains(&c) && c != '\u{200C}' && c != '\u{200D}'))
+    false
 }
 
 /// Lower-cases a word the way the tokeniser does (curly apostrophe folded).
@@ -804,7 +817,7 @@ mod tests {
             fold(w, &mut buf);
             assert_eq!(buf, w);
         }
-        for w in ["March", "it\u{2019}s", "Ünter"] {
+        for w in ["March", "it\u{2019}s", "Ünter", "é", "\u{200B}"] {
             assert!(needs_fold(w), "{w}");
         }
     }
