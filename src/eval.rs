@@ -261,7 +261,9 @@ impl Mismatch {
     /// words around them with the gold extent in «» (the prediction's when
     /// there is no gold).
     pub fn line(&self, text: &str) -> String {
-        let show = |s: &Span| format!("{:?} {} {}", &text[s.start..s.end], s.label, s.value.as_deref().unwrap_or("-"));
+        // Quoted as written (Telugu vowel signs stay readable); only line
+        // breaks are flattened.
+        let show = |s: &Span| format!("\"{}\" {} {}", text[s.start..s.end].replace(['\n', '\t'], " "), s.label, s.value.as_deref().unwrap_or("-"));
         let (what, mark) = match self {
             Mismatch::Missed(g) => (format!("gold {} | pred -", show(g)), g),
             Mismatch::Spurious(p) => (format!("gold - | pred {}", show(p)), p),

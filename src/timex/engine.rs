@@ -968,6 +968,11 @@ pub fn apply(s: &mut Said, field: Field, v: Val) {
         (Field::Part, Val::Part(p)) => s.part = Some(p),
         (Field::Amount, Val::Int(n)) => s.amount = Some(Amount::Count(n)),
         (Field::Amount, Val::Flag) => s.amount = Some(Amount::Vague),
+        (Field::Amount, Val::Fused(n, u)) => {
+            s.amount = Some(if n < 0 { Amount::Vague } else { Amount::Count(n) });
+            s.unit = Some(u);
+            s.plural = true;
+        }
         (Field::Unit, Val::Unit(u, plural)) => {
             s.unit = Some(u);
             s.plural = plural;

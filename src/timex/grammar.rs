@@ -123,6 +123,8 @@ pub enum Class {
     Multiplier,
     Premod,
     Postposition,
+    /// A count and its unit in one word ("రెండేళ్ల"): fills amount and unit.
+    Fused,
     /// Any number, or a word that counts ("million", "%", "times").
     Quantity,
 }
@@ -140,7 +142,7 @@ impl Class {
     /// All classes, in order (for walking the bits of a mask).
     pub const ALL: [Class; Class::COUNT] = {
         use Class::*;
-        [Month, Weekday, Num, Ord, Day, Year, Hour, Min, Decade, Unit, Units, Unit1, Season, Part, Rel, DayRel, Ref, Mod, Dir, Set, Vague, AmPm, Tz, That, Clock, Multiplier, Premod, Postposition, Quantity]
+        [Month, Weekday, Num, Ord, Day, Year, Hour, Min, Decade, Unit, Units, Unit1, Season, Part, Rel, DayRel, Ref, Mod, Dir, Set, Vague, AmPm, Tz, That, Clock, Multiplier, Premod, Postposition, Fused, Quantity]
     };
 
     pub fn parse(s: &str) -> Option<Class> {
@@ -174,6 +176,7 @@ impl Class {
             "MULTIPLIER" => Multiplier,
             "PREMOD" => Premod,
             "POSTPOSITION" => Postposition,
+            "FUSED" => Fused,
             "QUANTITY" => Quantity,
             _ => return None,
         })
@@ -205,7 +208,17 @@ impl Class {
             AmPm => Field::Pm,
             That => Field::That,
             Clock => Field::Clock,
+            Fused => Field::Amount,
             Tz | Multiplier | Postposition | Quantity => Field::None,
+        }
+    }
+}
+
+impl Val {
+    fn unit(self) -> Option<Unit> {
+        match self {
+            Val::Unit(u, _) => Some(u),
+            _ => None,
         }
     }
 }
@@ -221,6 +234,9 @@ pub enum Val {
     Mod(Modifier),
     Pm(bool),
     Clock(u8, u8),
+    /// A count and unit in one word (Telugu "రెండేళ్ల", two years); a
+    /// negative count is a vague one ("కొన్నేళ్ల", some years).
+    Fused(i64, Unit),
     Flag,
 }
 
@@ -743,6 +759,13 @@ fn class_value(class: &str, value: &str) -> Result<(Class, Val), String> {
         "clock" => {
             let (h, m) = value.split_once(':').ok_or("clock value is HH:MM")?;
             (Class::Clock, Val::Clock(int(h)? as u8, int(m)? as u8))
+        }
+        "fused" => {
+            // `fused 2Y:` two years; `fused XY:` some years.
+            let split = value.find(|c: char| c.is_ascii_uppercase() && c != 'X').ok_or_else(|| format!("fused value is <count><unit>, not {value:?}"))?;
+            let (n, u) = value.split_at(split);
+            let n = if n == "X" { -1 } else { int(n)? };
+            (Class::Fused, Val::Fused(n, need(Unit::parse(u).map(|u| Val::Unit(u, false)))?.unit().unwrap_or(Unit::Year)))
         }
         "set" | "vague" | "tz" | "that" | "postposition" | "quantity" => {
             let cls = match class {
