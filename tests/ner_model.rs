@@ -226,3 +226,33 @@ fn fast_path_tags_as_the_general_path() {
         assert_eq!(fast, general, "{lang}");
     }
 }
+
+/// The fast path keeps words and their weight sums from one document to
+/// the next (and forgets them when there are too many): tagging many short
+/// documents one after another with one recogniser, in any order, gives the
+/// tags the general path gives each alone.
+#[test]
+fn word_cache_across_documents_changes_no_tag() {
+    let mut docs: Vec<String> = Vec::new();
+    for line in std::fs::read_to_string(FIXTURE).unwrap().lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        docs.push(v["text"].as_str().unwrap().to_string());
+    }
+    docs.push("ప్రధానమంత్రి నరేంద్ర మోదీ మంగళవారం హైదరాబాద్‌లో పర్యటించారు .".into());
+    // Enough distinct words to make the cache start afresh.
+    docs.push((0..20_000).map(|i| format!("Word{i} ")).collect::<String>() + "in London .");
+    let n = docs.len();
+    for k in 0..n {
+        docs.push(docs[(k * 7 + 3) % n].clone());
+    }
+    for lang in ["en", "te"] {
+        let rec = NerRecogniser::builtin(lang).unwrap();
+        for text in &docs {
+            let fast: Vec<(usize, usize, String)> = rec.entities(text).into_iter().map(|s| (s.start, s.end, s.label)).collect();
+            let types = &rec.model().info.types;
+            let general: Vec<(usize, usize, String)> =
+                rec.entities_general(text).into_iter().map(|(s, e, ty)| (s, e, types[ty].clone())).collect();
+            assert_eq!(fast, general, "{lang}: {text:.60}");
+        }
+    }
+}

@@ -12,26 +12,53 @@
 
 use super::features::{
     neighbour_features, pair_features_left, pair_features_right, position_features, quoted_marks, span_features,
-    word_features, DocContext, History, Neighbour, Rel,
+    word_features, DocContext, History, Neighbour, Rel, WordCache,
 };
 use super::gazetteer;
 use super::model::Model;
 use super::tagger::{viterbi_with, Scheme, Transitions};
-use super::tokenize::tokenize;
+use super::tokenize::{tokenize_into, Tokens};
 
-/// Per-word sums, one vector of `T` scores per group.
+/// Per-word sums, one vector of `T` scores per group, kept in the word
+/// cache from one document to the next: they depend on the word alone.
 const OWN: usize = 0; // the word's own features
-const POS0: usize = 1; // position features when the token is mid-sentence (pos 0)
-const AS_M2: usize = 2; // features the word feeds to the token two after it
-const AS_M1: usize = 3;
-const AS_P1: usize = 4;
-const AS_P2: usize = 5;
-const GROUPS: usize = 6;
+const AS_M2: usize = 1; // features the word feeds to the token two after it
+const AS_M1: usize = 2;
+const AS_P1: usize = 3;
+const AS_P2: usize = 4;
+const GROUPS: usize = 5;
 
-/// Reusable buffers (kept between documents by the caller).
+/// The sums of the sentence edges: the positions before a sentence as
+/// the first token's neighbours (M1: the first before it, M2 of the first
+/// token: the second before it), of the second token (M2: the first
+/// before); likewise after.
+const B1_AS_M1: usize = 0;
+const B2_AS_M2: usize = 1;
+const B1_AS_M2: usize = 2;
+const A1_AS_P1: usize = 3;
+const A2_AS_P2: usize = 4;
+const A1_AS_P2: usize = 5;
+const EDGES: usize = 6;
+
+/// Words cached (with their sums) at most, checked between documents.
+const MAX_CACHED_WORDS: usize = 1 << 14;
+
+/// Reusable buffers (kept between documents by the caller), and the words
+/// met so far with their sums under one model.
 #[derive(Default)]
 pub struct Scratch {
-    groups: Vec<i16>,
+    cache: WordCache,
+    /// Per cached word: `GROUPS` sums of `L` lanes.
+    cached: Vec<i16>,
+    /// Sums of the sentence edges, `EDGES` of `L` lanes.
+    edges: Vec<i16>,
+    /// The model the sums are of (its address).
+    model: usize,
+    ctx: DocContext,
+    tokens: Tokens,
+    /// Per word of the document: the sums of its position features in
+    /// mid-sentence (they read the document's `doc_bits`).
+    pos0: Vec<i16>,
     emit: Vec<f32>,
     quoted: Vec<u8>,
     known: Vec<u64>,
@@ -60,53 +87,71 @@ fn add_vec<const L: usize>(acc: &mut [i16; L], v: &[i16]) {
     }
 }
 
+#[inline(always)]
+fn lanes<const L: usize>(v: &mut [i16], i: usize) -> &mut [i16; L] {
+    (&mut v[i * L..(i + 1) * L]).try_into().expect("L lanes")
+}
+
 /// `T` tags, summed in `L` >= `T` lanes of 16 bits (see `Table::add_row`).
 fn entities_t<const T: usize, const L: usize>(m: &Model, tr: &Transitions, text: &str, s: &mut Scratch) -> Vec<(usize, usize, usize)> {
     let scheme: Scheme = m.info.scheme;
-    let tokens = tokenize(text);
-    let ctx = DocContext::new(text, &tokens);
     let table = m.table();
-    let nw = ctx.words.len();
-
-    // Group sums of every distinct word, and of the sentence edges.
-    let groups = &mut s.groups;
-    groups.clear();
-    groups.resize((nw + 2) * GROUPS * L, 0);
-    let at = |w: usize, g: usize| (w * GROUPS + g) * L;
-    for w in 0..nw {
-        let t = &ctx.words[w];
-        let nb = Neighbour::of(t);
-        let (own, rest) = groups[at(w, 0)..at(w + 1, 0)].split_at_mut(L);
-        let own: &mut [i16; L] = own.try_into().unwrap();
-        word_features(t, ctx.ngrams(w), |h| table.add_row::<T, L>(h, own));
-        let mut group = |g: usize, f: &mut dyn FnMut(&mut dyn FnMut(u64))| {
-            let v: &mut [i16; L] = (&mut rest[(g - 1) * L..g * L]).try_into().unwrap();
-            f(&mut |h| table.add_row::<T, L>(h, v));
-        };
-        group(POS0, &mut |e| position_features(t, 0, ctx.doc_bits[w], e));
-        group(AS_M2, &mut |e| neighbour_features(Rel::M2, &nb, e));
-        group(AS_M1, &mut |e| neighbour_features(Rel::M1, &nb, e));
-        group(AS_P1, &mut |e| neighbour_features(Rel::P1, &nb, e));
-        group(AS_P2, &mut |e| neighbour_features(Rel::P2, &nb, e));
+    let model = m as *const Model as usize;
+    if s.model != model || s.cache.len() > MAX_CACHED_WORDS {
+        s.cache.clear();
+        s.cached.clear();
     }
-    // Two pseudo-words for the edges: `nw` holds the positions before a
-    // sentence (AS_M1 and AS_M2 of the first one, AS_P2 slot: AS_M2 of the
-    // second), `nw + 1` those after it likewise.
-    let (b1, b2, a1, a2) = (Neighbour::before(1), Neighbour::before(2), Neighbour::after(1), Neighbour::after(2));
-    {
-        let mut fill = |w: usize, g: usize, rel: Rel, nb: &Neighbour| {
-            let v: &mut [i16; L] = (&mut groups[at(w, g)..at(w, g) + L]).try_into().unwrap();
+    if s.model != model || s.edges.len() != EDGES * L {
+        s.model = model;
+        s.edges.clear();
+        s.edges.resize(EDGES * L, 0);
+        let (b1, b2, a1, a2) = (Neighbour::before(1), Neighbour::before(2), Neighbour::after(1), Neighbour::after(2));
+        for (slot, rel, nb) in [
+            (B1_AS_M1, Rel::M1, &b1),
+            (B2_AS_M2, Rel::M2, &b2),
+            (B1_AS_M2, Rel::M2, &b1),
+            (A1_AS_P1, Rel::P1, &a1),
+            (A2_AS_P2, Rel::P2, &a2),
+            (A1_AS_P2, Rel::P2, &a1),
+        ] {
+            let v = lanes::<L>(&mut s.edges, slot);
             neighbour_features(rel, nb, |h| table.add_row::<T, L>(h, v));
-        };
-        fill(nw, AS_M1, Rel::M1, &b1);
-        fill(nw, AS_M2, Rel::M2, &b1);
-        fill(nw, OWN, Rel::M2, &b2);
-        fill(nw + 1, AS_P1, Rel::P1, &a1);
-        fill(nw + 1, AS_P2, Rel::P2, &a1);
-        fill(nw + 1, OWN, Rel::P2, &a2);
+        }
     }
-    let groups = &s.groups;
-    let g = |w: usize, gi: usize| &groups[at(w, gi)..at(w, gi) + L];
+    tokenize_into(text, &mut s.tokens);
+    let tokens = &s.tokens;
+    s.ctx.fill(text, tokens, &mut s.cache);
+    let ctx = &s.ctx;
+
+    // Sums of the words met for the first time.
+    let done = s.cached.len() / (GROUPS * L);
+    s.cached.resize(s.cache.len() * GROUPS * L, 0);
+    for id in done..s.cache.len() {
+        let t = s.cache.info(id);
+        let nb = Neighbour::of(t);
+        let v = &mut s.cached[id * GROUPS * L..(id + 1) * GROUPS * L];
+        word_features(t, s.cache.ngrams(id), |h| table.add_row::<T, L>(h, lanes::<L>(v, OWN)));
+        neighbour_features(Rel::M2, &nb, |h| table.add_row::<T, L>(h, lanes::<L>(v, AS_M2)));
+        neighbour_features(Rel::M1, &nb, |h| table.add_row::<T, L>(h, lanes::<L>(v, AS_M1)));
+        neighbour_features(Rel::P1, &nb, |h| table.add_row::<T, L>(h, lanes::<L>(v, AS_P1)));
+        neighbour_features(Rel::P2, &nb, |h| table.add_row::<T, L>(h, lanes::<L>(v, AS_P2)));
+    }
+    // Position features in mid-sentence, per word of this document.
+    let nw = ctx.words.len();
+    s.pos0.clear();
+    s.pos0.resize(nw * L, 0);
+    for w in 0..nw {
+        let v = lanes::<L>(&mut s.pos0, w);
+        position_features(&ctx.words[w], 0, ctx.doc_bits[w], |h| table.add_row::<T, L>(h, v));
+    }
+    let cached = &s.cached;
+    let g = |w: usize, gi: usize| {
+        let at = (ctx.word_id[w] as usize * GROUPS + gi) * L;
+        &cached[at..at + L]
+    };
+    let edges = &s.edges;
+    let edge = |e: usize| &edges[e * L..(e + 1) * L];
+    let (b1, a1) = (Neighbour::before(1), Neighbour::after(1));
 
     let mut out = Vec::new();
     s.history.clear();
@@ -126,25 +171,25 @@ fn entities_t<const T: usize, const L: usize>(m: &Model, tr: &Transitions, text:
             let mut acc = [0i16; L];
             add_vec(&mut acc, g(w, OWN));
             if pos == 0 {
-                add_vec(&mut acc, g(w, POS0));
+                add_vec(&mut acc, &s.pos0[w * L..(w + 1) * L]);
             } else {
                 position_features(t, pos, ctx.doc_bits[w], |h| table.add_row::<T, L>(h, &mut acc));
             }
             let prev = if i >= 1 { Neighbour::of(&ctx.words[word(i - 1)]) } else { b1 };
             let next = if i + 1 < n { Neighbour::of(&ctx.words[word(i + 1)]) } else { a1 };
-            add_vec(&mut acc, if i >= 1 { g(word(i - 1), AS_M1) } else { g(nw, AS_M1) });
+            add_vec(&mut acc, if i >= 1 { g(word(i - 1), AS_M1) } else { edge(B1_AS_M1) });
             add_vec(&mut acc, match i {
-                0 => g(nw, OWN),
-                1 => g(nw, AS_M2),
+                0 => edge(B2_AS_M2),
+                1 => edge(B1_AS_M2),
                 _ => g(word(i - 2), AS_M2),
             });
-            add_vec(&mut acc, if i + 1 < n { g(word(i + 1), AS_P1) } else { g(nw + 1, AS_P1) });
+            add_vec(&mut acc, if i + 1 < n { g(word(i + 1), AS_P1) } else { edge(A1_AS_P1) });
             add_vec(&mut acc, if i + 2 < n {
                 g(word(i + 2), AS_P2)
             } else if i + 2 == n {
-                g(nw + 1, AS_P2)
+                edge(A1_AS_P2)
             } else {
-                g(nw + 1, OWN)
+                edge(A2_AS_P2)
             });
             pair_features_left(&prev, t, |h| table.add_row::<T, L>(h, &mut acc));
             pair_features_right(t, &next, |h| table.add_row::<T, L>(h, &mut acc));

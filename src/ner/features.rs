@@ -136,10 +136,17 @@ fn char_class(c: char) -> u8 {
 
 /// Computes the per-token properties of one token's text.
 pub fn token_info(w: &str) -> TokenInfo {
+    token_info_keyed(w, hash_str(w))
+}
+
+/// `token_info` given `raw`, the hash of the text (`hash_str(w)`).
+pub fn token_info_keyed(w: &str, raw: u64) -> TokenInfo {
     if w.len() <= 48 && w.is_ascii() {
-        return ascii_token_info(w.as_bytes());
+        return ascii_token_info(w.as_bytes(), raw);
     }
-    general_token_info(w)
+    let mut info = general_token_info(w);
+    info.raw = raw;
+    info
 }
 
 fn general_token_info(w: &str) -> TokenInfo {
@@ -300,7 +307,7 @@ pub fn telugu_stem(word: &str) -> Option<&str> {
 
 /// `token_info` for a short ASCII token, the common case, in one pass over
 /// the bytes: the same values the general path computes.
-fn ascii_token_info(w: &[u8]) -> TokenInfo {
+fn ascii_token_info(w: &[u8], raw: u64) -> TokenInfo {
     let mut info = TokenInfo::default();
     let mut lower = [0u8; 48];
     let mut shape = [0u8; 12];
@@ -344,9 +351,10 @@ fn ascii_token_info(w: &[u8]) -> TokenInfo {
     }
     let n = w.len();
     let lower = &lower[..n];
-    info.lw = hash_bytes(lower);
+    // Lower-casing changed nothing: the same bytes, the same hash.
+    info.lw = if uppers == 0 { raw } else { hash_bytes(lower) };
     info.stem = info.lw;
-    info.raw = hash_bytes(w);
+    info.raw = raw;
     info.shape = hash_bytes(&shape[..shape_len]);
     info.len_class = match n {
         0..=3 => n as u8,
@@ -373,12 +381,124 @@ fn ascii_token_info(w: &[u8]) -> TokenInfo {
 /// see `model::Table::add_row`).
 pub const MAX_NGRAMS: usize = 24;
 
+/// Words met so far and their properties, kept from one document to the
+/// next (an arena of word texts, a map from the hash of a text to its
+/// id): on short documents most words have been seen before, and their
+/// properties, trigrams and (in `fast.rs`) weight sums are not computed
+/// again. Ids stay valid until `clear`, which callers do between
+/// documents only.
+#[derive(Default)]
+pub struct WordCache {
+    arena: String,
+    /// Hash of a word's text -> id (a word whose hash is taken by another
+    /// text gets an id of its own each time it is met, uncached).
+    ids: IdMap<u32>,
+    /// Per id: the text's bytes in `arena`.
+    text_at: Vec<(u32, u32)>,
+    infos: Vec<TokenInfo>,
+    ngrams: Vec<u64>,
+    ngram_at: Vec<(u32, u32)>,
+    /// Per id: the last document that used it (`stamp`) and its word index
+    /// there; instead of a map per document.
+    seen_in: Vec<(u32, u32)>,
+    stamp: u32,
+    chars: Vec<char>,
+    /// Per id: the id of the first word with the same lower-cased form
+    /// ("The" and "the" share one), found through `lw_ids` when added.
+    lw_id: Vec<u32>,
+    lw_ids: IdMap<u32>,
+    /// Per id: the `seen` bits of its lower-cased form in the document
+    /// stamped (`DocContext::fill`).
+    lw_bits: Vec<(u32, u8)>,
+}
+
+impl WordCache {
+    pub fn len(&self) -> usize {
+        self.infos.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.infos.is_empty()
+    }
+
+    /// Forgets every word.
+    pub fn clear(&mut self) {
+        self.arena.clear();
+        self.ids.clear();
+        self.text_at.clear();
+        self.infos.clear();
+        self.ngrams.clear();
+        self.ngram_at.clear();
+        self.seen_in.clear();
+        self.lw_id.clear();
+        self.lw_ids.clear();
+        self.lw_bits.clear();
+    }
+
+    /// The properties of word `id`.
+    #[inline]
+    pub fn info(&self, id: usize) -> &TokenInfo {
+        &self.infos[id]
+    }
+
+    /// The character n-grams of word `id`.
+    #[inline]
+    pub fn ngrams(&self, id: usize) -> &[u64] {
+        let (a, b) = self.ngram_at[id];
+        &self.ngrams[a as usize..b as usize]
+    }
+
+    /// The id of a word's text, adding it if new.
+    fn intern(&mut self, w: &str) -> u32 {
+        let key = hash_str(w);
+        if let Some(&id) = self.ids.get(&key) {
+            let (a, b) = self.text_at[id as usize];
+            if &self.arena[a as usize..b as usize] == w {
+                return id;
+            }
+            return self.add(w, key, false);
+        }
+        self.add(w, key, true)
+    }
+
+    fn add(&mut self, w: &str, key: u64, insert: bool) -> u32 {
+        let id = self.infos.len() as u32;
+        if insert {
+            self.ids.insert(key, id);
+        }
+        let a = self.arena.len() as u32;
+        self.arena.push_str(w);
+        self.text_at.push((a, self.arena.len() as u32));
+        let info = token_info_keyed(w, key);
+        let g = self.ngrams.len() as u32;
+        if info.flags & TELUGU != 0 {
+            let chars = &mut self.chars;
+            chars.clear();
+            chars.push('^');
+            chars.extend(w.chars());
+            chars.push('$');
+            for c in chars.windows(3).take(MAX_NGRAMS) {
+                self.ngrams.push(mix(mix(c[0] as u64, c[1] as u64), c[2] as u64));
+            }
+        }
+        self.ngram_at.push((g, self.ngrams.len() as u32));
+        self.lw_id.push(*self.lw_ids.entry(info.lw).or_insert(id));
+        self.lw_bits.push((0, 0));
+        self.infos.push(info);
+        self.seen_in.push((0, 0));
+        id
+    }
+}
+
 /// Everything about a document that features read, computed once. Words
 /// are interned: the properties of a word (and everything derived from it
 /// alone) are computed once per distinct word, news text being Zipfian.
+#[derive(Default)]
 pub struct DocContext {
     /// The distinct words of the document, in order of first occurrence.
     pub words: Vec<TokenInfo>,
+    /// Per word: its id in the `WordCache` the context was filled from.
+    pub word_id: Vec<u32>,
     /// Per token: its word in `words`.
     pub word_of: Vec<u32>,
     /// Per token: `INITIAL` and `HEADLINE`.
@@ -390,52 +510,64 @@ pub struct DocContext {
     /// pieces: "-య్య", "-రావు"), per word as ranges into one vector.
     ngrams: Vec<u64>,
     ngram_at: Vec<(u32, u32)>,
+    seen: Vec<u8>,
 }
 
 impl DocContext {
     pub fn new(text: &str, toks: &Tokens) -> DocContext {
+        let mut ctx = DocContext::default();
+        ctx.fill(text, toks, &mut WordCache::default());
+        ctx
+    }
+
+    /// Computes the context of a document into this one's buffers, with the
+    /// properties of words found in (or added to) `cache`.
+    pub fn fill(&mut self, text: &str, toks: &Tokens, cache: &mut WordCache) {
         let n = toks.tokens.len();
-        let mut words: Vec<TokenInfo> = Vec::with_capacity(n / 2 + 1);
-        let mut first_at: Vec<u32> = Vec::with_capacity(n / 2 + 1);
-        let mut word_of: Vec<u32> = Vec::with_capacity(n);
-        let mut ids: IdMap<u32> = IdMap::default();
-        ids.reserve(n / 2 + 1);
-        let mut ngrams = Vec::new();
-        let mut ngram_at = Vec::with_capacity(n / 2 + 1);
-        let mut chars: Vec<char> = Vec::new();
-        for (ti, tok) in toks.tokens.iter().enumerate() {
-            let w = tok.text(text);
-            let key = hash_str(w);
-            let id = match ids.get(&key) {
-                Some(&id) if toks.tokens[first_at[id as usize] as usize].text(text) == w => id,
-                found => {
-                    let id = words.len() as u32;
-                    if found.is_none() {
-                        ids.insert(key, id);
-                    }
-                    let info = token_info(w);
-                    let a = ngrams.len() as u32;
-                    if info.flags & TELUGU != 0 {
-                        chars.clear();
-                        chars.push('^');
-                        chars.extend(w.chars());
-                        chars.push('$');
-                        for c in chars.windows(3).take(MAX_NGRAMS) {
-                            ngrams.push(mix(mix(c[0] as u64, c[1] as u64), c[2] as u64));
-                        }
-                    }
-                    ngram_at.push((a, ngrams.len() as u32));
-                    words.push(info);
-                    first_at.push(ti as u32);
-                    id
-                }
-            };
-            word_of.push(id);
+        self.words.clear();
+        self.word_id.clear();
+        self.word_of.clear();
+        self.ngrams.clear();
+        self.ngram_at.clear();
+        cache.stamp = cache.stamp.wrapping_add(1);
+        if cache.stamp == 0 {
+            // Stamps wrapped round: old ones could be taken for this document's.
+            for s in &mut cache.seen_in {
+                *s = (0, 0);
+            }
+            for s in &mut cache.lw_bits {
+                *s = (0, 0);
+            }
+            cache.stamp = 1;
         }
+        let stamp = cache.stamp;
+        for tok in &toks.tokens {
+            let cid = cache.intern(tok.text(text));
+            let (st, w) = cache.seen_in[cid as usize];
+            let w = if st == stamp {
+                w
+            } else {
+                let w = self.words.len() as u32;
+                cache.seen_in[cid as usize] = (stamp, w);
+                self.words.push(cache.infos[cid as usize]);
+                self.word_id.push(cid);
+                let a = self.ngrams.len() as u32;
+                self.ngrams.extend_from_slice(cache.ngrams(cid as usize));
+                self.ngram_at.push((a, self.ngrams.len() as u32));
+                w
+            };
+            self.word_of.push(w);
+        }
+        let words = &self.words;
+        let word_of = &self.word_of;
         // Per word: seen in lower case (1), seen capitalised mid-sentence
         // outside a headline (2); then the same by lower-cased form.
-        let mut seen = vec![0u8; words.len()];
-        let mut pos = vec![0u8; n];
+        let seen = &mut self.seen;
+        seen.clear();
+        seen.resize(words.len(), 0);
+        let pos = &mut self.pos;
+        pos.clear();
+        pos.resize(n, 0);
         for s in &toks.sentences {
             let (mut letters_upper, mut letters_cased) = (0usize, 0usize);
             for &w in &word_of[s.clone()] {
@@ -470,20 +602,19 @@ impl DocContext {
                 }
             }
         }
-        let mut by_lw: IdMap<u8> = IdMap::default();
-        for (t, &b) in words.iter().zip(&seen) {
+        let lw_of = |w: usize| cache.lw_id[self.word_id[w] as usize] as usize;
+        for (w, &b) in seen.iter().enumerate() {
             if b != 0 {
-                *by_lw.entry(t.lw).or_insert(0) |= b;
+                let e = &mut cache.lw_bits[lw_of(w)];
+                *e = (stamp, if e.0 == stamp { e.1 | b } else { b });
             }
         }
-        let doc_bits = words
-            .iter()
-            .map(|t| {
-                let b = by_lw.get(&t.lw).copied().unwrap_or(0);
-                ((b >> 1) & 1) | ((b & 1) << 1)
-            })
-            .collect();
-        DocContext { words, word_of, pos, doc_bits, ngrams, ngram_at }
+        self.doc_bits.clear();
+        self.doc_bits.extend((0..words.len()).map(|w| {
+            let (st, b) = cache.lw_bits[lw_of(w)];
+            let b = if st == stamp { b } else { 0 };
+            ((b >> 1) & 1) | ((b & 1) << 1)
+        }));
     }
 
     /// The properties of the word of token `i`.
@@ -818,7 +949,7 @@ mod tests {
     #[test]
     fn ascii_fast_path_agrees_with_the_general_path() {
         for w in ["Reuters", "U.S.", "1996-08-22", "McDonald's", "x", "AB", "--", "\"", "n't", "iPhone15", "``"] {
-            let (fast, slow) = (ascii_token_info(w.as_bytes()), general_token_info(w));
+            let (fast, slow) = (ascii_token_info(w.as_bytes(), hash_str(w)), general_token_info(w));
             let key = |t: &TokenInfo| (t.lw, t.stem, t.raw, t.shape, t.prefix, t.suffix, t.n_affix, t.flags, t.len_class, t.kind, t.case);
             assert_eq!(key(&fast), key(&slow), "{w}");
         }

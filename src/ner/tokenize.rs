@@ -257,8 +257,17 @@ fn ends_sentence(tok: &str, next: Option<&str>) -> bool {
 /// Tokenises `text`. Sentences end at line breaks and at sentence-final
 /// punctuation followed by a token that does not start in lower case.
 pub fn tokenize(text: &str) -> Tokens {
+    let mut out = Tokens::default();
+    tokenize_into(text, &mut out);
+    out
+}
+
+/// `tokenize` into the buffers of `out` (kept from one document to the next).
+pub fn tokenize_into(text: &str, out: &mut Tokens) {
     let lx = Lexer { text, bytes: text.as_bytes() };
-    let mut tokens = Vec::with_capacity(text.len() / 5 + 1);
+    let tokens = &mut out.tokens;
+    tokens.clear();
+    tokens.reserve(text.len() / 5 + 1);
     // Token index after which a line break occurred.
     let mut breaks: Vec<usize> = Vec::new();
     let mut i = 0;
@@ -326,7 +335,8 @@ pub fn tokenize(text: &str) -> Tokens {
         sentences.push(start..tokens.len());
     }
     // A sentence end inside the loop above may have run past a later start.
-    let mut merged: Vec<std::ops::Range<usize>> = Vec::with_capacity(sentences.len());
+    let merged = &mut out.sentences;
+    merged.clear();
     for s in sentences {
         match merged.last_mut() {
             Some(last) if s.start < last.end => last.end = last.end.max(s.end),
@@ -334,7 +344,6 @@ pub fn tokenize(text: &str) -> Tokens {
             _ => merged.push(s),
         }
     }
-    Tokens { tokens, sentences: merged }
 }
 
 #[cfg(test)]
