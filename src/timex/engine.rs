@@ -405,8 +405,9 @@ fn number_senses(v: i64, digits: u8, suffix: Option<SuffixKind>, out: &mut Vec<(
 }
 
 fn tense_by_suffix(g: &Grammar, w: &str) -> Tense {
+    let last = w.as_bytes().last().copied();
     for (suf, t) in &g.tense_suffixes {
-        if w.len() >= suf.len() + 3 && w.ends_with(suf.as_str()) {
+        if w.len() >= suf.len() + 3 && suf.as_bytes().last().copied() == last && ends_with(w, suf) {
             return *t;
         }
     }
