@@ -4,7 +4,7 @@
 //!     lede serve [--port N] [--dir DIR]                       serve the annotator page
 //!     lede train --lang L --out MODEL [--dev FILE] TRAIN...    train an entity tagger
 //!     lede bench [FILE...]                                     native annotate throughput
-//!     lede eval --gold FILE... [--json]                         score against gold corpora
+//!     lede eval --gold FILE... [--errors] [--json]              score against gold corpora
 
 mod cli;
 
@@ -27,11 +27,12 @@ usage:
   lede bench [--seconds S] [FILE...]
       Native throughput (MB/s) of annotate, entities and dates together, on the
       given texts (.txt, or corpus JSONL) or on built-in generated news text.
-  lede eval --gold FILE.jsonl [--gold FILE2 ...] [--only ID-PREFIX] [--skip ID-PREFIX] [--json]
+  lede eval --gold FILE.jsonl [--gold FILE2 ...] [--only ID-PREFIX] [--skip ID-PREFIX] [--errors] [--json]
       Annotates each gold document (with its lang and dct) and prints, per language
       and overall, temporal strict/relaxed span P/R/F1, type and value accuracy and
       value F1 (TempEval-3), and entity strict/relaxed P/R/F1 per label, overall with
       and without MISC. Only label families present in a gold file are scored.
+      --errors lists every mismatch (missed, spurious, extent, type, value) with context.
 ";
 
 fn main() -> ExitCode {
