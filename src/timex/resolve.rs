@@ -357,6 +357,12 @@ fn date(s: &Said, tense: Tense, dct: Option<Date>, anchor: Option<Anchor>) -> Po
             _ => at(d.add_days(-7), Unit::Weekend),
         };
     }
+    if let (Some(Unit::Month), Some(day)) = (s.unit, s.day) {
+        // "the 20th of this month" (Telugu "ఈ నెల 20న"): the shifted month, that day.
+        if let Point::Day(y, Some(m), _) = shifted(d, s.rel.unwrap_or(0) as i64, Unit::Month) {
+            return Point::Day(y, Some(m), Some(day));
+        }
+    }
     if let Some(unit) = s.unit {
         return shifted(d, s.rel.unwrap_or(0) as i64, unit);
     }
