@@ -40,36 +40,54 @@ pub fn find<G: GazLookup + ?Sized>(gaz: &G, ctx: &DocContext, range: Range<usize
     for v in &mut out[..n] {
         v.clear();
     }
-    for i in 0..n {
-        if info(i).flags & (ALPHA | HAS_DIGIT) == 0 {
-            continue;
+    // The stems of the sentence in a row, and which tokens may start a name.
+    let mut stems = [0u64; 64];
+    let mut i0 = 0;
+    while i0 < n {
+        // Windows of at most 64 tokens, overlapping by `MAX_LEN - 1`.
+        let m = (n - i0).min(stems.len());
+        for (k, st) in stems[..m].iter_mut().enumerate() {
+            *st = info(i0 + k).stem;
         }
-        let mut h = 0x6A7E_77E1_u64;
-        for len in 1..=MAX_LEN.min(n - i) {
-            h = mix(h, info(i + len - 1).stem);
-            let mask = gaz.lookup(mix(h, len as u64));
-            if mask == 0 {
+        let starts = if i0 + m == n { m } else { m - (MAX_LEN - 1) };
+        for j in 0..starts {
+            let i = i0 + j;
+            if info(i).flags & (ALPHA | HAS_DIGIT) == 0 {
                 continue;
             }
-            for ty in 0..8u8 {
-                if mask & (1 << ty) == 0 {
-                    continue;
+            let mut h = 0x6A7E_77E1_u64;
+            for len in 1..=MAX_LEN.min(m - j) {
+                h = mix(h, stems[j + len - 1]);
+                let mask = gaz.lookup(mix(h, len as u64));
+                if mask != 0 {
+                    mark(out, i, len, mask);
                 }
-                for k in 0..len {
-                    let pos = if len == 1 {
-                        3
-                    } else if k == 0 {
-                        0
-                    } else if k + 1 == len {
-                        2
-                    } else {
-                        1
-                    };
-                    let v = &mut out[i + k];
-                    if !v.contains(&(ty, pos)) {
-                        v.push((ty, pos));
-                    }
-                }
+            }
+        }
+        i0 += starts;
+    }
+}
+
+/// Records a listed name of type mask `mask` over tokens `i..i + len`.
+#[cold]
+fn mark(out: &mut [Vec<(u8, u8)>], i: usize, len: usize, mask: u8) {
+    for ty in 0..8u8 {
+        if mask & (1 << ty) == 0 {
+            continue;
+        }
+        for k in 0..len {
+            let pos = if len == 1 {
+                3
+            } else if k == 0 {
+                0
+            } else if k + 1 == len {
+                2
+            } else {
+                1
+            };
+            let v = &mut out[i + k];
+            if !v.contains(&(ty, pos)) {
+                v.push((ty, pos));
             }
         }
     }
@@ -178,5 +196,50 @@ pub struct NoGazetteer;
 impl GazLookup for NoGazetteer {
     fn lookup(&self, _key: u64) -> u8 {
         0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ner::tokenize::tokenize;
+
+    /// `find` as first written: every start, every length, no windows.
+    fn find_naive(gaz: &Gazetteer, ctx: &DocContext, range: Range<usize>) -> Vec<Vec<(u8, u8)>> {
+        let n = range.len();
+        let mut out = vec![Vec::new(); n];
+        for i in 0..n {
+            if ctx.info(range.start + i).flags & (ALPHA | HAS_DIGIT) == 0 {
+                continue;
+            }
+            for len in 1..=MAX_LEN.min(n - i) {
+                let mask = gaz.lookup(key((i..i + len).map(|k| ctx.info(range.start + k).stem)));
+                if mask != 0 {
+                    mark(&mut out, i, len, mask);
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn long_sentences_find_names_across_windows() {
+        // One sentence of 300 tokens; names of 1 to 6 words start at every
+        // offset round the window edges (59, 118, 177...).
+        let words: Vec<String> = (0..300).map(|i| format!("w{}", i % 97)).collect();
+        let text = words.join(" ");
+        let toks = tokenize(&text);
+        assert_eq!(toks.sentences.len(), 1);
+        let ctx = DocContext::new(&text, &toks);
+        let mut entries = IdMap::default();
+        for (s, len, ty) in [(0, 2, 0), (55, 6, 1), (57, 4, 2), (58, 6, 0), (59, 3, 3), (116, 5, 1), (117, 2, 2), (176, 6, 0), (294, 6, 3), (299, 1, 1)] {
+            entries.insert(key((s..s + len).map(|k| ctx.info(k).stem)), 1u8 << ty);
+        }
+        let gaz = Gazetteer::new(entries);
+        let mut out = Vec::new();
+        find(&gaz, &ctx, 0..300, &mut out);
+        let naive = find_naive(&gaz, &ctx, 0..300);
+        assert_eq!(&out[..300], &naive[..]);
+        assert!(naive.iter().filter(|v| !v.is_empty()).count() > 30);
     }
 }
