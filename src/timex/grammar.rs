@@ -23,7 +23,8 @@
 //! optional, `~` between elements for "no space between" (`YEAR~-~NUM`), and
 //! `{to|-}` for a range connective: the rule then yields two expressions, the
 //! second inheriting what the first said; `<ended|ending>` for context that
-//! must be there but stays outside the span (at either end); `!ago|later`
+//! must be there but stays outside the span (at either end; after the span it
+//! is left free for other rules, "Friday" in "10:35 a.m. (0735 GMT) Friday"); `!ago|later`
 //! for what must not follow; `*` for any word. A rule of type BLOCK marks
 //! what is not an expression (a rate, "$500 million a year") and keeps other
 //! rules off it. After `=>`, fixed actions that set
