@@ -57,3 +57,19 @@ fn bench_prints_native_throughput() {
     let mbs: f64 = line.split(": ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
     assert!(mbs > 0.0, "{line}");
 }
+
+#[test]
+fn train_chooses_epochs_on_held_out_documents_then_trains_on_all() {
+    let out = scratch("h.lnm");
+    let o = lede(&["train", "--lang", "en", "--out", &out, "--bits", "12", "--epochs", "5", "--holdout", "0.25", FIXTURE]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stderr = String::from_utf8(o.stderr).unwrap();
+    assert!(stderr.contains("choosing epochs: 3 documents held out of 12"), "{stderr}");
+    let line = stderr.lines().find(|l| l.starts_with("best on the held-out documents: ")).expect("the epochs chosen");
+    let best: u32 = line.split_whitespace().nth(5).unwrap().parse().unwrap();
+    assert!((1..=5).contains(&best), "{line}");
+    let model = lede::ner::Model::from_bytes(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(model.info.epochs, best);
+    let o = lede(&["train", "--lang", "en", "--out", &scratch("h2.lnm"), "--holdout", "0.95", FIXTURE]);
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -22,7 +22,7 @@ fn basename(path: &str) -> &str {
 
 pub fn run(args: &[String]) -> CliResult {
     let (opts, files) =
-        parse_options(args, &["lang", "out", "dev", "epochs", "seed", "bits", "scheme", "labels", "gazetteer", "margin", "miss-cost"])?;
+        parse_options(args, &["lang", "out", "dev", "epochs", "seed", "bits", "scheme", "labels", "gazetteer", "margin", "miss-cost", "holdout"])?;
     let lang = option(&opts, "lang").ok_or_else(|| CliError::Usage("train needs --lang".into()))?.to_string();
     let out = option(&opts, "out").ok_or_else(|| CliError::Usage("train needs --out".into()))?.to_string();
     if files.is_empty() {
@@ -65,7 +65,11 @@ pub fn run(args: &[String]) -> CliResult {
             dev.push((basename(v).to_string(), train::load_corpus(v, &types)?));
         }
     }
-    let cfg = Config {
+    let holdout: f64 = parse_num(&opts, "holdout", 0.0)?;
+    if !(0.0..0.9).contains(&holdout) {
+        return Err(CliError::Usage("--holdout wants a fraction from 0 to 0.9".into()));
+    }
+    let mut cfg = Config {
         lang: lang.clone(),
         types: types.clone(),
         scheme,
@@ -78,6 +82,18 @@ pub fn run(args: &[String]) -> CliResult {
         miss_cost: parse_num(&opts, "miss-cost", 1.0)?,
     };
     let started = std::time::Instant::now();
+    if holdout > 0.0 {
+        // Epochs chosen on held-out training documents (up to --epochs),
+        // then the model is trained on all of them with that many.
+        let (keep, out) = train::hold_out(docs.clone(), holdout, cfg.seed);
+        eprintln!("choosing epochs: {} documents held out of {}", out.len(), docs.len());
+        let held = vec![("held-out".to_string(), out)];
+        let (_, curve) = train::train_scored(&keep, &held, &cfg, &mut |line| eprintln!("  {line}"));
+        let best = train::best_epoch(&curve).unwrap_or(cfg.epochs);
+        let f1 = curve.get(best as usize - 1).copied().unwrap_or(0.0);
+        eprintln!("best on the held-out documents: {best} epochs (F1 {f1:.4}); training on all");
+        cfg.epochs = best;
+    }
     let model = train::train(&docs, &dev, &cfg, &mut |line| eprintln!("{line}"));
     let bytes = model.to_bytes();
     std::fs::write(&out, &bytes).map_err(|e| CliError::Failed(format!("cannot write {out}: {e}")))?;

@@ -259,6 +259,18 @@ pub fn evaluate<W: Weights>(w: &mut W, scheme: Scheme, types: &[String], docs: &
 /// Trains a model. `dev` sets are scored after every epoch and at the end;
 /// `log` gets progress lines.
 pub fn train(train_docs: &[TrainDoc], dev: &[(String, Vec<TrainDoc>)], cfg: &Config, log: &mut dyn FnMut(&str)) -> Model {
+    train_scored(train_docs, dev, cfg, log).0
+}
+
+/// `train`, also giving the F1 of the first dev set after each epoch
+/// (empty without dev sets).
+pub fn train_scored(
+    train_docs: &[TrainDoc],
+    dev: &[(String, Vec<TrainDoc>)],
+    cfg: &Config,
+    log: &mut dyn FnMut(&str),
+) -> (Model, Vec<f64>) {
+    let mut curve = Vec::new();
     let scheme = cfg.scheme;
     let n_tags = scheme.n_tags(cfg.types.len());
     // Tokens and gold chunks first: the gazetteer needs every document's names.
@@ -343,9 +355,12 @@ pub fn train(train_docs: &[TrainDoc], dev: &[(String, Vec<TrainDoc>)], cfg: &Con
         let mut line = format!("epoch {epoch}: {errors}/{sentences} sentences wrong");
         if !dev_sets.is_empty() {
             let mut avg = p.averaged();
-            for (name, set) in &dev_sets {
+            for (k, (name, set)) in dev_sets.iter().enumerate() {
                 let s = evaluate(&mut avg, scheme, &cfg.types, set);
                 line.push_str(&format!("; {name} F1 {:.4}", s.total().f1()));
+                if k == 0 {
+                    curve.push(s.total().f1());
+                }
             }
         }
         log(&line);
@@ -361,7 +376,40 @@ pub fn train(train_docs: &[TrainDoc], dev: &[(String, Vec<TrainDoc>)], cfg: &Con
         seed: cfg.seed,
         trained_on: cfg.trained_on.clone(),
     };
-    Model::quantise(info, &avg.w, &avg.trans, shipped_gaz)
+    (Model::quantise(info, &avg.w, &avg.trans, shipped_gaz), curve)
+}
+
+/// Splits training documents into (train, held out): `fraction` of them,
+/// chosen by the seed, held out.
+pub fn hold_out(docs: Vec<TrainDoc>, fraction: f64, seed: u64) -> (Vec<TrainDoc>, Vec<TrainDoc>) {
+    let mut order: Vec<usize> = (0..docs.len()).collect();
+    Rng::new(seed ^ 0x484F_4C44).shuffle(&mut order);
+    let n_out = ((docs.len() as f64) * fraction).round() as usize;
+    let mut out_mask = vec![false; docs.len()];
+    for &i in &order[..n_out.min(docs.len())] {
+        out_mask[i] = true;
+    }
+    let (mut keep, mut out) = (Vec::new(), Vec::new());
+    for (d, o) in docs.into_iter().zip(out_mask) {
+        if o {
+            out.push(d);
+        } else {
+            keep.push(d);
+        }
+    }
+    (keep, out)
+}
+
+/// The epoch count to retrain with, from a held-out F1 curve: the first
+/// epoch whose score is the best.
+pub fn best_epoch(curve: &[f64]) -> Option<u32> {
+    let mut best: Option<(usize, f64)> = None;
+    for (i, &f) in curve.iter().enumerate() {
+        if best.is_none_or(|(_, b)| f > b) {
+            best = Some((i, f));
+        }
+    }
+    best.map(|(i, _)| i as u32 + 1)
 }
 
 /// The best tag path that keeps every annotated chunk and may tag the O
