@@ -21,9 +21,12 @@ usage:
       Serves the annotator page (default: port 8000, directory www) on 127.0.0.1.
   lede train --lang en|te --out MODEL [--dev FILE]... [--epochs N] [--seed S]
              [--bits B] [--scheme bio|bilou] [--labels PER,ORG,LOC,MISC]
-             [--gazetteer yes|no] TRAIN.jsonl...
+             [--gazetteer yes|no] [--margin M] [--miss-cost C] [--holdout FRACTION]
+             TRAIN.jsonl...
       Trains the entity tagger on corpus JSONL files and writes a model file
       (deterministic for a seed). With --dev, prints strict span P/R/F1 per label.
+      --holdout picks the number of epochs on that share of the training
+      documents, then trains on all of them.
   lede bench [--seconds S] [FILE...]
       Native throughput (MB/s) of annotate, entities and dates together, on the
       given texts (.txt, or corpus JSONL) or on built-in generated news text.
