@@ -65,6 +65,23 @@ pub struct GoldSpan {
     pub value: Option<String>,
 }
 
+/// Reads a corpus file: one JSON document per line, blank lines skipped.
+/// Each document comes with its 1-based line number, for messages; a line
+/// that does not parse fails the whole file with its number.
+pub fn read_corpus(path: &str) -> Result<Vec<(usize, CorpusLine)>, Error> {
+    let text = std::fs::read(path).map_err(|e| Error::Io(format!("cannot open {path}: {e}")))?;
+    let text = String::from_utf8(text).map_err(|_| Error::BadInput(format!("{path} is not UTF-8 text (a binary file?)")))?;
+    let mut docs = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let doc = serde_json::from_str(line).map_err(|e| Error::BadInput(format!("{path}:{}: {e}", n + 1)))?;
+        docs.push((n + 1, doc));
+    }
+    Ok(docs)
+}
+
 impl CorpusLine {
     pub fn parse(line: &str) -> Result<CorpusLine, Error> {
         serde_json::from_str(line).map_err(|e| Error::BadInput(e.to_string()))

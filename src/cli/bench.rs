@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use lede::export::CorpusLine;
+use lede::export::read_corpus;
 use lede::{Annotator, Document};
 
 use super::{option, parse_options, read_text_file, CliError, CliResult};
@@ -63,14 +63,13 @@ pub fn run(args: &[String]) -> CliResult {
     let default_lang = option(&opts, "lang").unwrap_or("auto");
     let mut docs: Vec<(String, String)> = Vec::new();
     for f in &files {
-        let text = read_text_file(f)?;
         if f.ends_with(".jsonl") {
-            for line in text.lines().filter(|l| !l.trim().is_empty()) {
-                let c = CorpusLine::parse(line)?;
+            for (_, c) in read_corpus(f)? {
                 let lang = c.lang.clone().unwrap_or_else(|| lede::detect_language(&c.text).to_string());
                 docs.push((c.text, lang));
             }
         } else {
+            let text = read_text_file(f)?;
             let lang = if default_lang == "auto" { lede::detect_language(&text).to_string() } else { default_lang.to_string() };
             docs.push((text, lang));
         }

@@ -2,7 +2,6 @@
 //! scores the result (see `lede::eval` for what is counted).
 
 use std::collections::BTreeMap;
-use std::io::BufRead;
 use std::process::ExitCode;
 
 use lede::eval::{Families, Tally};
@@ -93,14 +92,5 @@ pub fn run(args: &[String]) -> CliResult {
 }
 
 fn read_gold(path: &str) -> Result<Vec<CorpusLine>, CliError> {
-    let f = std::fs::File::open(path).map_err(|e| CliError::Failed(format!("cannot open {path}: {e}")))?;
-    let mut out = Vec::new();
-    for (n, line) in std::io::BufReader::new(f).lines().enumerate() {
-        let line = line.map_err(|e| CliError::Failed(format!("cannot read {path}: {e}")))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        out.push(CorpusLine::parse(&line).map_err(|e| CliError::Failed(format!("{path}:{}: {e}", n + 1)))?);
-    }
-    Ok(out)
+    Ok(lede::export::read_corpus(path)?.into_iter().map(|(_, doc)| doc).collect())
 }

@@ -11,7 +11,6 @@
 use std::ops::Range;
 
 use crate::error::Error;
-use crate::export::CorpusLine;
 
 use super::features::{IdMap, History, FEATURE_SET};
 use super::gazetteer::{self, Gazetteer, TrainGazetteer};
@@ -33,15 +32,10 @@ pub struct TrainDoc {
 /// outside `types` are ignored; a type with no span in the whole file is
 /// taken as not annotated by that corpus.
 pub fn load_corpus(path: &str, types: &[String]) -> Result<Vec<TrainDoc>, Error> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::Io(format!("cannot read {path}: {e}")))?;
     let mut docs = Vec::new();
     let mut seen = 0u8;
-    for (n, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let doc = CorpusLine::parse(line).map_err(|e| Error::BadInput(format!("{path}:{}: {e}", n + 1)))?;
-        let gold = doc.gold_spans().map_err(|e| Error::BadInput(format!("{path}:{}: {e}", n + 1)))?;
+    for (line_no, doc) in crate::export::read_corpus(path)? {
+        let gold = doc.gold_spans().map_err(|e| Error::BadInput(format!("{path}:{line_no}: {e}")))?;
         let mut spans = Vec::new();
         for s in gold {
             if let Some(ty) = types.iter().position(|t| *t == s.label) {
