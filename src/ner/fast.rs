@@ -12,7 +12,7 @@
 
 use super::features::{
     neighbour_features, pair_features_left, pair_features_right, position_features, quoted_marks, span_features,
-    word_features, DocContext, History, Neighbour, Rel, WordCache,
+    word_features, DocContext, History, Neighbour, Rel,
 };
 use super::gazetteer;
 use super::model::Model;
@@ -47,13 +47,13 @@ const MAX_CACHED_WORDS: usize = 1 << 14;
 /// met so far with their sums under one model.
 #[derive(Default)]
 pub struct Scratch {
-    cache: WordCache,
-    /// Per cached word: `GROUPS` sums of `L` lanes.
+    /// Per cached word (`DocContext::cache`): `GROUPS` sums of `L` lanes.
     cached: Vec<i16>,
     /// Sums of the sentence edges, `EDGES` of `L` lanes.
     edges: Vec<i16>,
     /// The model the sums are of (its address).
     model: usize,
+    /// The document's context, with the word cache.
     ctx: DocContext,
     tokens: Tokens,
     /// Per word of the document: the sums of its position features in
@@ -97,8 +97,8 @@ fn entities_t<const T: usize, const L: usize>(m: &Model, tr: &Transitions, text:
     let scheme: Scheme = m.info.scheme;
     let table = m.table();
     let model = m as *const Model as usize;
-    if s.model != model || s.cache.len() > MAX_CACHED_WORDS {
-        s.cache.clear();
+    if s.model != model || s.ctx.cache.len() > MAX_CACHED_WORDS {
+        s.ctx.cache.clear();
         s.cached.clear();
     }
     if s.model != model || s.edges.len() != EDGES * L {
@@ -120,29 +120,30 @@ fn entities_t<const T: usize, const L: usize>(m: &Model, tr: &Transitions, text:
     }
     tokenize_into(text, &mut s.tokens);
     let tokens = &s.tokens;
-    s.ctx.fill(text, tokens, &mut s.cache);
+    s.ctx.fill(text, tokens);
     let ctx = &s.ctx;
+    let cache = &ctx.cache;
 
     // Sums of the words met for the first time.
     let done = s.cached.len() / (GROUPS * L);
-    s.cached.resize(s.cache.len() * GROUPS * L, 0);
-    for id in done..s.cache.len() {
-        let t = s.cache.info(id);
+    s.cached.resize(cache.len() * GROUPS * L, 0);
+    for id in done..cache.len() {
+        let t = cache.info(id);
         let nb = Neighbour::of(t);
         let v = &mut s.cached[id * GROUPS * L..(id + 1) * GROUPS * L];
-        word_features(t, s.cache.ngrams(id), |h| table.add_row::<T, L>(h, lanes::<L>(v, OWN)));
+        word_features(t, cache.ngrams(id), |h| table.add_row::<T, L>(h, lanes::<L>(v, OWN)));
         neighbour_features(Rel::M2, &nb, |h| table.add_row::<T, L>(h, lanes::<L>(v, AS_M2)));
         neighbour_features(Rel::M1, &nb, |h| table.add_row::<T, L>(h, lanes::<L>(v, AS_M1)));
         neighbour_features(Rel::P1, &nb, |h| table.add_row::<T, L>(h, lanes::<L>(v, AS_P1)));
         neighbour_features(Rel::P2, &nb, |h| table.add_row::<T, L>(h, lanes::<L>(v, AS_P2)));
     }
     // Position features in mid-sentence, per word of this document.
-    let nw = ctx.words.len();
+    let nw = ctx.n_words();
     s.pos0.clear();
     s.pos0.resize(nw * L, 0);
     for w in 0..nw {
         let v = lanes::<L>(&mut s.pos0, w);
-        position_features(&ctx.words[w], 0, ctx.doc_bits[w], |h| table.add_row::<T, L>(h, v));
+        position_features(ctx.word(w), 0, ctx.doc_bits[w], |h| table.add_row::<T, L>(h, v));
     }
     let cached = &s.cached;
     let g = |w: usize, gi: usize| {
@@ -166,7 +167,7 @@ fn entities_t<const T: usize, const L: usize>(m: &Model, tr: &Transitions, text:
         for i in 0..n {
             let k = range.start + i;
             let w = word(i);
-            let t = &ctx.words[w];
+            let t = ctx.word(w);
             let pos = ctx.pos[k];
             let mut acc = [0i16; L];
             add_vec(&mut acc, g(w, OWN));
@@ -175,8 +176,8 @@ fn entities_t<const T: usize, const L: usize>(m: &Model, tr: &Transitions, text:
             } else {
                 position_features(t, pos, ctx.doc_bits[w], |h| table.add_row::<T, L>(h, &mut acc));
             }
-            let prev = if i >= 1 { Neighbour::of(&ctx.words[word(i - 1)]) } else { b1 };
-            let next = if i + 1 < n { Neighbour::of(&ctx.words[word(i + 1)]) } else { a1 };
+            let prev = if i >= 1 { Neighbour::of(ctx.word(word(i - 1))) } else { b1 };
+            let next = if i + 1 < n { Neighbour::of(ctx.word(word(i + 1))) } else { a1 };
             add_vec(&mut acc, if i >= 1 { g(word(i - 1), AS_M1) } else { edge(B1_AS_M1) });
             add_vec(&mut acc, match i {
                 0 => edge(B2_AS_M2),

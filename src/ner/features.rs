@@ -493,10 +493,12 @@ impl WordCache {
 /// Everything about a document that features read, computed once. Words
 /// are interned: the properties of a word (and everything derived from it
 /// alone) are computed once per distinct word, news text being Zipfian.
+/// The words' properties stay in the word cache (read through `word`),
+/// not copied per document.
 #[derive(Default)]
 pub struct DocContext {
-    /// The distinct words of the document, in order of first occurrence.
-    pub words: Vec<TokenInfo>,
+    /// The words met so far, this document's and earlier ones'.
+    pub cache: WordCache,
     /// Per word: its id in the `WordCache` the context was filled from.
     pub word_id: Vec<u32>,
     /// Per token: its word in `words`.
@@ -506,29 +508,23 @@ pub struct DocContext {
     /// Per word: 1 if its lower-cased form is seen capitalised mid-sentence
     /// outside headlines, 2 if seen written in lower case (`T_DOC`).
     pub doc_bits: Vec<u8>,
-    /// Character trigrams of Telugu words (transliterated names share
-    /// pieces: "-య్య", "-రావు"), per word as ranges into one vector.
-    ngrams: Vec<u64>,
-    ngram_at: Vec<(u32, u32)>,
     seen: Vec<u8>,
 }
 
 impl DocContext {
     pub fn new(text: &str, toks: &Tokens) -> DocContext {
         let mut ctx = DocContext::default();
-        ctx.fill(text, toks, &mut WordCache::default());
+        ctx.fill(text, toks);
         ctx
     }
 
     /// Computes the context of a document into this one's buffers, with the
-    /// properties of words found in (or added to) `cache`.
-    pub fn fill(&mut self, text: &str, toks: &Tokens, cache: &mut WordCache) {
+    /// properties of words found in (or added to) its word cache.
+    pub fn fill(&mut self, text: &str, toks: &Tokens) {
         let n = toks.tokens.len();
-        self.words.clear();
         self.word_id.clear();
         self.word_of.clear();
-        self.ngrams.clear();
-        self.ngram_at.clear();
+        let cache = &mut self.cache;
         cache.stamp = cache.stamp.wrapping_add(1);
         if cache.stamp == 0 {
             // Stamps wrapped round: old ones could be taken for this document's.
@@ -547,31 +543,29 @@ impl DocContext {
             let w = if st == stamp {
                 w
             } else {
-                let w = self.words.len() as u32;
+                let w = self.word_id.len() as u32;
                 cache.seen_in[cid as usize] = (stamp, w);
-                self.words.push(cache.infos[cid as usize]);
                 self.word_id.push(cid);
-                let a = self.ngrams.len() as u32;
-                self.ngrams.extend_from_slice(cache.ngrams(cid as usize));
-                self.ngram_at.push((a, self.ngrams.len() as u32));
                 w
             };
             self.word_of.push(w);
         }
-        let words = &self.words;
+        let cache = &self.cache;
+        let word_id = &self.word_id;
+        let word = |w: usize| &cache.infos[word_id[w] as usize];
         let word_of = &self.word_of;
         // Per word: seen in lower case (1), seen capitalised mid-sentence
         // outside a headline (2); then the same by lower-cased form.
         let seen = &mut self.seen;
         seen.clear();
-        seen.resize(words.len(), 0);
+        seen.resize(word_id.len(), 0);
         let pos = &mut self.pos;
         pos.clear();
         pos.resize(n, 0);
         for s in &toks.sentences {
             let (mut letters_upper, mut letters_cased) = (0usize, 0usize);
             for &w in &word_of[s.clone()] {
-                let t = &words[w as usize];
+                let t = word(w as usize);
                 if t.flags & ALPHA != 0 && t.flags & (CAP | LOWER) != 0 {
                     letters_cased += 1;
                     if t.flags & ALL_CAPS != 0 || (t.flags & CAP != 0 && t.len_class == 1) {
@@ -583,7 +577,7 @@ impl DocContext {
             let mut initial = true;
             for k in s.clone() {
                 let w = word_of[k] as usize;
-                let t = &words[w];
+                let t = word(w);
                 if headline {
                     pos[k] |= HEADLINE;
                 }
@@ -602,32 +596,45 @@ impl DocContext {
                 }
             }
         }
-        let lw_of = |w: usize| cache.lw_id[self.word_id[w] as usize] as usize;
+        let cache = &mut self.cache;
+        let lw_of = |cache: &WordCache, w: usize| cache.lw_id[word_id[w] as usize] as usize;
         for (w, &b) in seen.iter().enumerate() {
             if b != 0 {
-                let e = &mut cache.lw_bits[lw_of(w)];
+                let l = lw_of(cache, w);
+                let e = &mut cache.lw_bits[l];
                 *e = (stamp, if e.0 == stamp { e.1 | b } else { b });
             }
         }
         self.doc_bits.clear();
-        self.doc_bits.extend((0..words.len()).map(|w| {
-            let (st, b) = cache.lw_bits[lw_of(w)];
+        self.doc_bits.extend((0..word_id.len()).map(|w| {
+            let (st, b) = cache.lw_bits[lw_of(cache, w)];
             let b = if st == stamp { b } else { 0 };
             ((b >> 1) & 1) | ((b & 1) << 1)
         }));
     }
 
+    /// The number of distinct words of the document.
+    #[inline]
+    pub fn n_words(&self) -> usize {
+        self.word_id.len()
+    }
+
+    /// The properties of word `w` of the document.
+    #[inline]
+    pub fn word(&self, w: usize) -> &TokenInfo {
+        self.cache.info(self.word_id[w] as usize)
+    }
+
     /// The properties of the word of token `i`.
     #[inline]
     pub fn info(&self, i: usize) -> &TokenInfo {
-        &self.words[self.word_of[i] as usize]
+        self.word(self.word_of[i] as usize)
     }
 
     /// The character n-grams of word `w`.
     #[inline]
     pub fn ngrams(&self, w: usize) -> &[u64] {
-        let (a, b) = self.ngram_at[w];
-        &self.ngrams[a as usize..b as usize]
+        self.cache.ngrams(self.word_id[w] as usize)
     }
 }
 
@@ -867,7 +874,7 @@ pub fn sentence_features(
         offsets.push(out.len() as u32);
         let k = range.start + i;
         let w = ctx.word_of[k] as usize;
-        let t = &ctx.words[w];
+        let t = ctx.word(w);
         let ii = i as isize;
         let nb = |j: isize| neighbour_at(ctx, &range, j);
         let mut e = |h: u64| out.push(h);
