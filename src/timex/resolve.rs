@@ -162,6 +162,9 @@ fn set(s: &Said) -> String {
             None => format!("XXXX-{m:02}"),
         };
     }
+    if let Some(se) = s.season {
+        return format!("XXXX-{}", se.code());
+    }
     if let Some(u) = s.unit {
         return duration_of(s.amount.unwrap_or(Amount::Count(1)), u);
     }
