@@ -27,6 +27,7 @@ PROFILE=$(conf profile)
 OUT_DIR=$(conf out_dir)
 OUT_NAME=$(conf out_name)
 OPT_FLAGS=$(conf wasm_opt_flags)
+RUST_FLAGS=$(conf rustflags)
 
 grep -q "wasm-bindgen = \"=$WB_VERSION\"" Cargo.toml \
   || fail "Cargo.toml must pin wasm-bindgen = \"=$WB_VERSION\" (the version in wasm-pack.toml)"
@@ -84,8 +85,9 @@ if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $WB_VERSION"; t
 fi
 
 # 3. The module and its JS glue.
-step "compiling the core to wasm32 ($PROFILE)"
-$CARGO build -q --lib --profile "$PROFILE" --target wasm32-unknown-unknown
+step "compiling the core to wasm32 ($PROFILE, $RUST_FLAGS)"
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$RUST_FLAGS" \
+  $CARGO build -q --lib --profile "$PROFILE" --target wasm32-unknown-unknown
 dir=$PROFILE; [ "$PROFILE" = dev ] && dir=debug
 wasm="target/wasm32-unknown-unknown/$dir/lede.wasm"
 step "generating JS bindings into $OUT_DIR"
