@@ -512,8 +512,55 @@ pub struct Engine {
     /// Rules that can start at a token, by its word id and by its classes.
     by_word: Vec<Vec<u16>>,
     by_class: Vec<Vec<u16>>,
+    /// What the tokens after a start must offer for any rule of
+    /// `by_word[w]` (`by_class[c]`) to start there: see [`Ahead`].
+    word_ahead: Vec<Ahead>,
+    class_ahead: Vec<Ahead>,
     /// Per rule, what must be there for it to match: see [`Start`].
     starts: Vec<Start>,
+}
+
+/// One test for a whole list of candidate rules: a rule can start at token
+/// `i` only if its second required element passes its [`Quick`] test at
+/// one of the tokens `i + 1 ..= i + first + 1 + slack`. The union of those
+/// tests over the list, within the furthest such reach, rules out every
+/// rule of the list at once (in tables of numbers, most tokens).
+#[derive(Clone, Default)]
+struct Ahead {
+    /// 0 when some rule of the list needs no second element (no test).
+    reach: usize,
+    mask: u32,
+    any_word: bool,
+    words: Vec<u32>,
+}
+
+impl Ahead {
+    fn of(starts: &[Start], rules: &[u16]) -> Ahead {
+        let mut a = Ahead::default();
+        for &ri in rules {
+            let st = &starts[ri as usize];
+            let Some(e2) = &st.e2 else { return Ahead::default() };
+            a.reach = a.reach.max(st.first + 1 + st.slack);
+            a.mask |= e2.mask;
+            a.any_word |= e2.any_word;
+            a.words.extend_from_slice(&e2.words[..e2.n as usize]);
+        }
+        a.words.sort_unstable();
+        a.words.dedup();
+        a
+    }
+
+    /// False only when no rule of the list can start at token `i`.
+    #[inline]
+    fn allows(&self, toks: &[Tok], i: usize) -> bool {
+        if self.reach == 0 {
+            return true;
+        }
+        let end = (i + self.reach).min(toks.len() - 1);
+        toks[i + 1..=end].iter().any(|t| {
+            t.mask & self.mask != 0 || (self.any_word && t.kind == Kind::Word) || self.words.iter().any(|&w| w == t.word || w == t.stem)
+        })
+    }
 }
 
 /// The first two elements of a rule that always take a token: the first
@@ -595,8 +642,10 @@ impl Engine {
             v.sort_unstable();
             v.dedup();
         }
-        let starts = grammar.rules.iter().map(Start::of).collect();
-        Engine { grammar, by_word, by_class, starts }
+        let starts: Vec<Start> = grammar.rules.iter().map(Start::of).collect();
+        let word_ahead = by_word.iter().map(|rs| Ahead::of(&starts, rs)).collect();
+        let class_ahead = by_class.iter().map(|rs| Ahead::of(&starts, rs)).collect();
+        Engine { grammar, by_word, by_class, word_ahead, class_ahead, starts }
     }
 
     /// All expressions in `text`, in order, not overlapping.
@@ -605,7 +654,7 @@ impl Engine {
         self.extract_tokens(text, &tokens)
     }
 
-    pub fn extract_tokens(&self, text: &str, tokens: &Tokens) -> Vec<Extraction> {
+    pub fn extract_tokens<'e>(&'e self, text: &str, tokens: &Tokens) -> Vec<Extraction> {
         let toks = &tokens.toks;
         let mut out = Vec::new();
         // The candidate rules of a token that several lists feed, merged once
@@ -619,24 +668,29 @@ impl Engine {
         let mut i = 0;
         while i < toks.len() {
             let t = &toks[i];
+            // The lists of rules that can start here, each with its test
+            // of what must follow; none passing, no rule is tried.
             let mut single: &[u16] = &[];
-            let mut sources = 0;
-            for w in [t.word, t.stem] {
-                if w != NONE && !self.by_word[w as usize].is_empty() {
-                    single = &self.by_word[w as usize];
+            let (mut sources, mut ahead_ok) = (0, false);
+            let mut source = |rules: &'e [u16], ahead: &Ahead| {
+                if !rules.is_empty() {
+                    single = rules;
                     sources += 1;
+                    ahead_ok = ahead_ok || ahead.allows(toks, i);
+                }
+            };
+            for w in [t.word, t.stem] {
+                if w != NONE {
+                    source(&self.by_word[w as usize], &self.word_ahead[w as usize]);
                 }
             }
             let mut m = t.mask;
             while m != 0 {
                 let c = m.trailing_zeros() as usize;
                 m &= m - 1;
-                if !self.by_class[c].is_empty() {
-                    single = &self.by_class[c];
-                    sources += 1;
-                }
+                source(&self.by_class[c], &self.class_ahead[c]);
             }
-            if sources == 0 {
+            if !ahead_ok {
                 i += 1;
                 continue;
             }
