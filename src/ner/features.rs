@@ -398,9 +398,7 @@ pub struct WordCache {
     infos: Vec<TokenInfo>,
     ngrams: Vec<u64>,
     ngram_at: Vec<(u32, u32)>,
-    /// Per id: the last document that used it (`stamp`) and its word index
-    /// there; instead of a map per document.
-    seen_in: Vec<(u32, u32)>,
+    /// The document being filled (`DocContext::fill`), for `lw_bits`.
     stamp: u32,
     chars: Vec<char>,
     /// Per id: the id of the first word with the same lower-cased form
@@ -429,7 +427,6 @@ impl WordCache {
         self.infos.clear();
         self.ngrams.clear();
         self.ngram_at.clear();
-        self.seen_in.clear();
         self.lw_id.clear();
         self.lw_ids.clear();
         self.lw_bits.clear();
@@ -448,9 +445,8 @@ impl WordCache {
         &self.ngrams[a as usize..b as usize]
     }
 
-    /// The id of a word's text, adding it if new.
-    fn intern(&mut self, w: &str) -> u32 {
-        let key = hash_str(w);
+    /// The id of a word's text (`key`: its `hash_str`), adding it if new.
+    fn intern(&mut self, w: &str, key: u64) -> u32 {
         if let Some(&id) = self.ids.get(&key) {
             let (a, b) = self.text_at[id as usize];
             if &self.arena[a as usize..b as usize] == w {
@@ -485,7 +481,6 @@ impl WordCache {
         self.lw_id.push(*self.lw_ids.entry(info.lw).or_insert(id));
         self.lw_bits.push((0, 0));
         self.infos.push(info);
-        self.seen_in.push((0, 0));
         id
     }
 }
@@ -509,6 +504,14 @@ pub struct DocContext {
     /// outside headlines, 2 if seen written in lower case (`T_DOC`).
     pub doc_bits: Vec<u8>,
     seen: Vec<u8>,
+    /// Per word: its first token (to compare texts with), and its flags
+    /// and length class (read here per token, kept close together).
+    first_at: Vec<(u32, u32)>,
+    flags: Vec<(u8, u8)>,
+    /// The document's words by the hash of their text: open addressing,
+    /// sized to the document, `(hash, word + 1)` (0: empty). Only a word
+    /// new to the document is looked up in the word cache.
+    table: Vec<(u64, u32)>,
 }
 
 impl DocContext {
@@ -524,35 +527,53 @@ impl DocContext {
         let n = toks.tokens.len();
         self.word_id.clear();
         self.word_of.clear();
+        self.first_at.clear();
+        self.flags.clear();
         let cache = &mut self.cache;
         cache.stamp = cache.stamp.wrapping_add(1);
         if cache.stamp == 0 {
             // Stamps wrapped round: old ones could be taken for this document's.
-            for s in &mut cache.seen_in {
-                *s = (0, 0);
-            }
             for s in &mut cache.lw_bits {
                 *s = (0, 0);
             }
             cache.stamp = 1;
         }
         let stamp = cache.stamp;
+        let bits = (2 * n).max(16).next_power_of_two().trailing_zeros();
+        let table = &mut self.table;
+        table.clear();
+        table.resize(1 << bits, (0, 0));
+        let slot_mask = (1usize << bits) - 1;
+        let b = text.as_bytes();
         for tok in &toks.tokens {
-            let cid = cache.intern(tok.text(text));
-            let (st, w) = cache.seen_in[cid as usize];
-            let w = if st == stamp {
-                w
-            } else {
-                let w = self.word_id.len() as u32;
-                cache.seen_in[cid as usize] = (stamp, w);
-                self.word_id.push(cid);
-                w
+            let wt = tok.text(text);
+            let key = hash_str(wt);
+            let mut slot = (key >> (64 - bits)) as usize;
+            let w = loop {
+                let (k, w1) = table[slot];
+                if w1 == 0 {
+                    // New to the document.
+                    let cid = cache.intern(wt, key);
+                    let w = self.word_id.len() as u32;
+                    table[slot] = (key, w + 1);
+                    self.word_id.push(cid);
+                    self.first_at.push((tok.start as u32, tok.end as u32));
+                    let t = &cache.infos[cid as usize];
+                    self.flags.push((t.flags, t.len_class));
+                    break w;
+                }
+                if k == key {
+                    let (a, z) = self.first_at[w1 as usize - 1];
+                    if &b[a as usize..z as usize] == wt.as_bytes() {
+                        break w1 - 1;
+                    }
+                }
+                slot = (slot + 1) & slot_mask;
             };
             self.word_of.push(w);
         }
-        let cache = &self.cache;
         let word_id = &self.word_id;
-        let word = |w: usize| &cache.infos[word_id[w] as usize];
+        let flags = &self.flags;
         let word_of = &self.word_of;
         // Per word: seen in lower case (1), seen capitalised mid-sentence
         // outside a headline (2); then the same by lower-cased form.
@@ -565,10 +586,10 @@ impl DocContext {
         for s in &toks.sentences {
             let (mut letters_upper, mut letters_cased) = (0usize, 0usize);
             for &w in &word_of[s.clone()] {
-                let t = word(w as usize);
-                if t.flags & ALPHA != 0 && t.flags & (CAP | LOWER) != 0 {
+                let (f, len_class) = flags[w as usize];
+                if f & ALPHA != 0 && f & (CAP | LOWER) != 0 {
                     letters_cased += 1;
-                    if t.flags & ALL_CAPS != 0 || (t.flags & CAP != 0 && t.len_class == 1) {
+                    if f & ALL_CAPS != 0 || (f & CAP != 0 && len_class == 1) {
                         letters_upper += 1;
                     }
                 }
@@ -577,21 +598,21 @@ impl DocContext {
             let mut initial = true;
             for k in s.clone() {
                 let w = word_of[k] as usize;
-                let t = word(w);
+                let f = flags[w].0;
                 if headline {
                     pos[k] |= HEADLINE;
                 }
-                if initial && t.flags & (ALPHA | HAS_DIGIT) != 0 {
+                if initial && f & (ALPHA | HAS_DIGIT) != 0 {
                     pos[k] |= INITIAL;
                     initial = false;
-                    if !headline && t.flags & LOWER != 0 {
+                    if !headline && f & LOWER != 0 {
                         seen[w] |= 1;
                     }
                     continue;
                 }
-                if t.flags & LOWER != 0 {
+                if f & LOWER != 0 {
                     seen[w] |= 1;
-                } else if t.flags & CAP != 0 && !headline {
+                } else if f & CAP != 0 && !headline {
                     seen[w] |= 2;
                 }
             }
