@@ -507,7 +507,9 @@ pub struct DocContext {
     /// Per word: its first token (to compare texts with), and its flags
     /// and length class (read here per token, kept close together).
     first_at: Vec<(u32, u32)>,
-    flags: Vec<(u8, u8)>,
+    flags: Vec<(u8, u8, u8)>,
+    /// Per word: its `stem` (the key of name lists and history).
+    stems: Vec<u64>,
     /// The document's words by the hash of their text: open addressing,
     /// sized to the document, `(hash, word + 1)` (0: empty). Only a word
     /// new to the document is looked up in the word cache.
@@ -529,6 +531,7 @@ impl DocContext {
         self.word_of.clear();
         self.first_at.clear();
         self.flags.clear();
+        self.stems.clear();
         let cache = &mut self.cache;
         cache.stamp = cache.stamp.wrapping_add(1);
         if cache.stamp == 0 {
@@ -559,7 +562,8 @@ impl DocContext {
                     self.word_id.push(cid);
                     self.first_at.push((tok.start as u32, tok.end as u32));
                     let t = &cache.infos[cid as usize];
-                    self.flags.push((t.flags, t.len_class));
+                    self.flags.push((t.flags, t.len_class, t.kind));
+                    self.stems.push(t.stem);
                     break w;
                 }
                 if k == key {
@@ -586,7 +590,7 @@ impl DocContext {
         for s in &toks.sentences {
             let (mut letters_upper, mut letters_cased) = (0usize, 0usize);
             for &w in &word_of[s.clone()] {
-                let (f, len_class) = flags[w as usize];
+                let (f, len_class, _) = flags[w as usize];
                 if f & ALPHA != 0 && f & (CAP | LOWER) != 0 {
                     letters_cased += 1;
                     if f & ALL_CAPS != 0 || (f & CAP != 0 && len_class == 1) {
@@ -644,6 +648,24 @@ impl DocContext {
     #[inline]
     pub fn word(&self, w: usize) -> &TokenInfo {
         self.cache.info(self.word_id[w] as usize)
+    }
+
+    /// The `stem` of token `i` (as `info(i).stem`, read from a short array).
+    #[inline]
+    pub fn stem(&self, i: usize) -> u64 {
+        self.stems[self.word_of[i] as usize]
+    }
+
+    /// The `flags` of token `i` (as `info(i).flags`).
+    #[inline]
+    pub fn flags(&self, i: usize) -> u8 {
+        self.flags[self.word_of[i] as usize].0
+    }
+
+    /// The `kind` of token `i` (as `info(i).kind`).
+    #[inline]
+    pub fn kind(&self, i: usize) -> u8 {
+        self.flags[self.word_of[i] as usize].2
     }
 
     /// The properties of the word of token `i`.
@@ -848,7 +870,7 @@ pub fn quoted_marks(ctx: &DocContext, range: std::ops::Range<usize>, quoted: &mu
     quoted.resize(n, 0);
     let mut open: Option<usize> = None;
     for i in 0..n {
-        if ctx.info(range.start + i).kind & QUOTE == 0 {
+        if ctx.kind(range.start + i) & QUOTE == 0 {
             continue;
         }
         match open.take() {
@@ -931,9 +953,8 @@ impl History {
     /// 1 + type index). Only words with letters count.
     pub fn record(&mut self, ctx: &DocContext, range: std::ops::Range<usize>, types: &[u8]) {
         for (k, &ty) in range.zip(types) {
-            let t = ctx.info(k);
-            if t.flags & ALPHA != 0 {
-                self.seen.insert(t.stem, ty);
+            if ctx.flags(k) & ALPHA != 0 {
+                self.seen.insert(ctx.stem(k), ty);
             }
         }
     }
@@ -946,7 +967,7 @@ impl History {
             out.resize(range.len(), 0xFF);
             return;
         }
-        out.extend(range.map(|k| self.get(ctx.info(k).stem).map_or(0xFF, |v| v as u64)));
+        out.extend(range.map(|k| self.get(ctx.stem(k)).map_or(0xFF, |v| v as u64)));
     }
 
     /// Appends the history features of token `i` of the sentence, given the
@@ -955,11 +976,10 @@ impl History {
     pub fn features(&self, ctx: &DocContext, range: std::ops::Range<usize>, i: usize, known: &[u64], mut emit: impl FnMut(u64)) {
         let h = |j: usize| -> u64 { known[j] };
         let k = range.start + i;
-        let t = ctx.info(k);
         let hi = h(i);
         if hi != 0xFF {
             emit(feat(T_HIST, hi));
-            emit(feat(T_HIST_SH, mix(hi, flag_class(t.flags) | (ctx.pos[k] as u64) << 8)));
+            emit(feat(T_HIST_SH, mix(hi, flag_class(ctx.flags(k)) | (ctx.pos[k] as u64) << 8)));
         }
         if i > 0 && h(i - 1) != 0xFF {
             emit(feat(T_HIST_M1, mix(h(i - 1), hi)));

@@ -31,7 +31,6 @@ pub fn key(lws: impl IntoIterator<Item = u64>) -> u64 {
 /// `(type index, position)` with position 0 begin, 1 inside, 2 last, 3 unit.
 pub fn find<G: GazLookup + ?Sized>(gaz: &G, ctx: &DocContext, range: Range<usize>, out: &mut Vec<Vec<(u8, u8)>>) {
     let n = range.len();
-    let info = |i: usize| ctx.info(range.start + i);
     // Only the first `n` lists are this sentence's; longer ones keep
     // their buffers for the next.
     if out.len() < n {
@@ -47,12 +46,12 @@ pub fn find<G: GazLookup + ?Sized>(gaz: &G, ctx: &DocContext, range: Range<usize
         // Windows of at most 64 tokens, overlapping by `MAX_LEN - 1`.
         let m = (n - i0).min(stems.len());
         for (k, st) in stems[..m].iter_mut().enumerate() {
-            *st = info(i0 + k).stem;
+            *st = ctx.stem(range.start + i0 + k);
         }
         let starts = if i0 + m == n { m } else { m - (MAX_LEN - 1) };
         for j in 0..starts {
             let i = i0 + j;
-            if info(i).flags & (ALPHA | HAS_DIGIT) == 0 {
+            if ctx.flags(range.start + i) & (ALPHA | HAS_DIGIT) == 0 {
                 continue;
             }
             let mut h = 0x6A7E_77E1_u64;
