@@ -15,8 +15,12 @@ fn types() -> Vec<String> {
 }
 
 fn fixture_model(seed: u64) -> Vec<u8> {
+    fixture_model_with(seed, |_| {})
+}
+
+fn fixture_model_with(seed: u64, change: impl FnOnce(&mut Config)) -> Vec<u8> {
     let docs = train::load_corpus(FIXTURE, &types()).unwrap();
-    let cfg = Config {
+    let mut cfg = Config {
         lang: "en".into(),
         types: types(),
         scheme: Scheme::Bio,
@@ -27,7 +31,10 @@ fn fixture_model(seed: u64) -> Vec<u8> {
         gazetteer: true,
         margin: 1.0,
         miss_cost: 2.0,
+        ensemble: 1,
+        pa: None,
     };
+    change(&mut cfg);
     train::train(&docs, &[], &cfg, &mut |_| {}).to_bytes()
 }
 
@@ -255,4 +262,32 @@ fn word_cache_across_documents_changes_no_tag() {
             assert_eq!(fast, general, "{lang}: {text:.60}");
         }
     }
+}
+
+/// The entities the fixture model finds in a sentence like the fixture's.
+fn fixture_entities(bytes: &[u8]) -> Vec<(String, String)> {
+    let rec = NerRecogniser::from_bytes(bytes).unwrap();
+    let text = "Anna Kowalski joined Brightwater Labs in Lisbon last spring.";
+    rec.entities(text).into_iter().map(|s| (text[s.start..s.end].to_string(), s.label)).collect()
+}
+
+#[test]
+fn ensembles_and_passive_aggressive_steps_are_deterministic() {
+    let single = fixture_model(7);
+    assert!(fixture_model_with(7, |c| c.ensemble = 1) == single, "an ensemble of one must be the single perceptron");
+    let ens = fixture_model_with(7, |c| c.ensemble = 3);
+    assert!(ens == fixture_model_with(7, |c| c.ensemble = 3), "two ensembles with the same seed wrote different bytes");
+    let note = "; mean of 3 perceptrons (shuffles)";
+    assert_eq!(ens.len(), single.len() + note.len(), "an ensemble is one model of the same size but for its note");
+    assert!(ens != single);
+    assert!(ens != fixture_model_with(9, |c| c.ensemble = 3), "another seed, other shuffles");
+    let rec = NerRecogniser::from_bytes(&ens).unwrap();
+    assert_eq!(rec.model().info.trained_on, format!("fixture-en.jsonl{note}"));
+    let want = pairs(&[("Anna Kowalski", "PER"), ("Brightwater Labs", "ORG"), ("Lisbon", "LOC")]);
+    assert_eq!(fixture_entities(&ens), want);
+
+    let pa = fixture_model_with(7, |c| c.pa = Some(f32::INFINITY));
+    assert!(pa == fixture_model_with(7, |c| c.pa = Some(f32::INFINITY)));
+    assert!(pa != single);
+    assert_eq!(fixture_entities(&pa), want);
 }

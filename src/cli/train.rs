@@ -22,7 +22,7 @@ fn basename(path: &str) -> &str {
 
 pub fn run(args: &[String]) -> CliResult {
     let (opts, files) =
-        parse_options(args, &["lang", "out", "dev", "epochs", "seed", "bits", "scheme", "labels", "gazetteer", "margin", "miss-cost", "holdout"])?;
+        parse_options(args, &["lang", "out", "dev", "epochs", "seed", "bits", "scheme", "labels", "gazetteer", "margin", "miss-cost", "holdout", "ensemble", "pa"])?;
     let lang = option(&opts, "lang").ok_or_else(|| CliError::Usage("train needs --lang".into()))?.to_string();
     let out = option(&opts, "out").ok_or_else(|| CliError::Usage("train needs --out".into()))?.to_string();
     if files.is_empty() {
@@ -80,7 +80,15 @@ pub fn run(args: &[String]) -> CliResult {
         gazetteer,
         margin: parse_num(&opts, "margin", 0.0)?,
         miss_cost: parse_num(&opts, "miss-cost", 1.0)?,
+        ensemble: parse_num(&opts, "ensemble", 1)?,
+        pa: match option(&opts, "pa") {
+            None => None,
+            Some(_) => Some(parse_num(&opts, "pa", f32::INFINITY)?),
+        },
     };
+    if !(1..=64).contains(&cfg.ensemble) {
+        return Err(CliError::Usage("--ensemble wants 1 to 64 perceptrons".into()));
+    }
     let started = std::time::Instant::now();
     if holdout > 0.0 {
         // Epochs chosen on held-out training documents (up to --epochs),

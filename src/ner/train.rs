@@ -88,6 +88,11 @@ pub struct Config {
     /// (above 1 trades precision for recall). 0 = the plain perceptron.
     pub margin: f32,
     pub miss_cost: f32,
+    /// Perceptrons trained on different shuffles (seeds by `member_seed`)
+    /// whose averaged weights are averaged into the model; 1 = one.
+    pub ensemble: u32,
+    /// Passive-aggressive steps capped at this (PA-I), instead of 1.
+    pub pa: Option<f32>,
 }
 
 /// Float weights.
@@ -144,34 +149,72 @@ impl Weights for Perceptron {
 }
 
 impl Perceptron {
-    fn bump_feature(&mut self, h: u64, tag: usize, d: f32) {
-        let i = bucket(h, self.cur.bits) * self.cur.n_tags + tag;
-        self.cur.w[i] += d;
-        self.acc_w[i] += self.c * d as f64;
+    fn new(n_tags: usize, bits: u8) -> Perceptron {
+        Perceptron {
+            cur: Dense::new(n_tags, bits),
+            acc_w: vec![0.0; (1usize << bits) * n_tags],
+            acc_t: vec![0.0; (n_tags + 1) * n_tags],
+            c: 1.0,
+        }
     }
 
-    fn bump_transition(&mut self, prev: Option<usize>, cur: usize, d: f32) {
-        let i = prev.unwrap_or(self.cur.n_tags) * self.cur.n_tags + cur;
-        self.cur.trans[i] += d;
-        self.acc_t[i] += self.c * d as f64;
+    /// w += step · (Φ(gold) − Φ(predicted)).
+    fn update(&mut self, feats: &[Vec<u64>], gold: &[usize], pred: &[usize], step: f32) {
+        self.each_difference(feats, gold, pred, |p, i, d| {
+            if i < p.cur.w.len() {
+                p.cur.w[i] += d * step;
+                p.acc_w[i] += p.c * (d * step) as f64;
+            } else {
+                let i = i - p.cur.w.len();
+                p.cur.trans[i] += d * step;
+                p.acc_t[i] += p.c * (d * step) as f64;
+            }
+        });
     }
 
-    /// Φ(gold) − Φ(predicted).
-    fn update(&mut self, feats: &[Vec<u64>], gold: &[usize], pred: &[usize]) {
+    /// Calls `f(self, index, ±1)` for every entry of Φ(gold) − Φ(predicted):
+    /// feature rows first, transitions after them (index past the rows).
+    fn each_difference(&mut self, feats: &[Vec<u64>], gold: &[usize], pred: &[usize], mut f: impl FnMut(&mut Self, usize, f32)) {
+        let (t, bits, rows) = (self.cur.n_tags, self.cur.bits, self.cur.w.len());
         for i in 0..gold.len() {
             if gold[i] != pred[i] {
                 for &h in &feats[i] {
-                    self.bump_feature(h, gold[i], 1.0);
-                    self.bump_feature(h, pred[i], -1.0);
+                    let b = bucket(h, bits) * t;
+                    f(self, b + gold[i], 1.0);
+                    f(self, b + pred[i], -1.0);
                 }
             }
             let gp = i.checked_sub(1).map(|j| gold[j]);
             let pp = i.checked_sub(1).map(|j| pred[j]);
             if gp != pp || gold[i] != pred[i] {
-                self.bump_transition(gp, gold[i], 1.0);
-                self.bump_transition(pp, pred[i], -1.0);
+                f(self, rows + gp.unwrap_or(t) * t + gold[i], 1.0);
+                f(self, rows + pp.unwrap_or(t) * t + pred[i], -1.0);
             }
         }
+    }
+
+    /// The passive-aggressive step (Crammer et al. 2006, PA-I): the
+    /// smallest that makes gold beat the prediction by its cost, at most `c`.
+    fn pa_step(&mut self, feats: &[Vec<u64>], gold: &[usize], pred: &[usize], cost: f32, c: f32) -> f32 {
+        let mut diff: Vec<(usize, f32)> = Vec::new();
+        self.each_difference(feats, gold, pred, |_, i, d| diff.push((i, d)));
+        diff.sort_unstable_by_key(|&(i, _)| i);
+        let (mut margin, mut norm, mut k) = (0f64, 0f64, 0);
+        while k < diff.len() {
+            let i = diff[k].0;
+            let mut d = 0f32;
+            while k < diff.len() && diff[k].0 == i {
+                d += diff[k].1;
+                k += 1;
+            }
+            let w = if i < self.cur.w.len() { self.cur.w[i] } else { self.cur.trans[i - self.cur.w.len()] };
+            margin += (w * d) as f64;
+            norm += (d * d) as f64;
+        }
+        if norm == 0.0 {
+            return 0.0;
+        }
+        (((cost as f64 - margin) / norm).max(0.0) as f32).min(c)
     }
 
     fn averaged(&self) -> Dense {
@@ -206,6 +249,92 @@ impl Rng {
             v.swap(i, j);
         }
     }
+}
+
+/// The seed of ensemble member `i`: member 0 has the model's own seed, so
+/// an ensemble of one is the single perceptron. The step is even and large:
+/// `Rng::new` ignores the low bit, and members of nearby seeds do not share
+/// shuffles.
+pub fn member_seed(seed: u64, i: usize) -> u64 {
+    seed.wrapping_add((i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C16))
+}
+
+/// One perceptron of an ensemble, with its own order of the documents.
+struct Member {
+    p: Perceptron,
+    rng: Rng,
+    order: Vec<usize>,
+    history: History,
+}
+
+impl Member {
+    /// One pass over the examples in a new order; gives (sentences wrong,
+    /// sentences).
+    fn epoch(&mut self, examples: &[Example], scheme: Scheme, cfg: &Config) -> (usize, usize) {
+        self.rng.shuffle(&mut self.order);
+        let (mut errors, mut sentences) = (0usize, 0usize);
+        let t = scheme.n_tags(cfg.types.len());
+        for &di in &self.order {
+            let ex = &examples[di];
+            let adjust = |range: Range<usize>, emit: &mut [f32]| {
+                if cfg.margin == 0.0 {
+                    return;
+                }
+                for (i, &g) in ex.gold[range].iter().enumerate() {
+                    for tag in 0..t {
+                        if tag != g {
+                            let cost = if tag == 0 && ex.missing == 0 { cfg.margin * cfg.miss_cost } else { cfg.margin };
+                            emit[i * t + tag] += cost;
+                        }
+                    }
+                }
+            };
+            tag_prepared_with(&mut self.p, scheme, &ex.prepared, &mut self.history, adjust, |w, _, range, feats, pred| {
+                let gold_all = &ex.gold[range.clone()];
+                let gold: Vec<usize> =
+                    if ex.missing != 0 { latent_gold(w, scheme, feats, gold_all, ex.missing) } else { gold_all.to_vec() };
+                sentences += 1;
+                if gold != pred {
+                    errors += 1;
+                    let step = match cfg.pa {
+                        None => 1.0,
+                        Some(c) => {
+                            let cost: f32 = gold
+                                .iter()
+                                .zip(pred)
+                                .filter(|(g, p)| g != p)
+                                .map(|(_, &p)| if p == 0 && ex.missing == 0 { cfg.margin * cfg.miss_cost } else { cfg.margin })
+                                .sum();
+                            w.pa_step(feats, &gold, pred, cost, c)
+                        }
+                    };
+                    w.update(feats, &gold, pred, step);
+                }
+                w.c += 1.0;
+            });
+        }
+        (errors, sentences)
+    }
+}
+
+/// The mean of the members' averaged weights: one model of the same size.
+fn ensemble_average(members: &[Member]) -> Dense {
+    let mut sum = members[0].p.averaged();
+    if members.len() == 1 {
+        return sum;
+    }
+    for m in &members[1..] {
+        let d = m.p.averaged();
+        for (a, b) in sum.w.iter_mut().zip(&d.w) {
+            *a += b;
+        }
+        for (a, b) in sum.trans.iter_mut().zip(&d.trans) {
+            *a += b;
+        }
+    }
+    let n = members.len() as f32;
+    sum.w.iter_mut().chain(sum.trans.iter_mut()).for_each(|x| *x /= n);
+    sum
 }
 
 /// A document ready for training: features, gold tags over all tokens.
@@ -306,49 +435,25 @@ pub fn train_scored(
         })
         .collect();
 
-    let mut p = Perceptron {
-        cur: Dense::new(n_tags, cfg.bits),
-        acc_w: vec![0.0; (1usize << cfg.bits) * n_tags],
-        acc_t: vec![0.0; (n_tags + 1) * n_tags],
-        c: 1.0,
-    };
-    let mut rng = Rng::new(cfg.seed);
-    let mut order: Vec<usize> = (0..examples.len()).collect();
-    let mut history = History::default();
+    let members = cfg.ensemble.max(1) as usize;
+    let mut ens: Vec<Member> = (0..members)
+        .map(|i| Member {
+            p: Perceptron::new(n_tags, cfg.bits),
+            rng: Rng::new(member_seed(cfg.seed, i)),
+            order: (0..examples.len()).collect(),
+            history: History::default(),
+        })
+        .collect();
     for epoch in 1..=cfg.epochs {
-        rng.shuffle(&mut order);
         let (mut errors, mut sentences) = (0usize, 0usize);
-        for &di in &order {
-            let ex = &examples[di];
-            let t = n_tags;
-            let adjust = |range: Range<usize>, emit: &mut [f32]| {
-                if cfg.margin == 0.0 {
-                    return;
-                }
-                for (i, &g) in ex.gold[range].iter().enumerate() {
-                    for tag in 0..t {
-                        if tag != g {
-                            let cost = if tag == 0 && ex.missing == 0 { cfg.margin * cfg.miss_cost } else { cfg.margin };
-                            emit[i * t + tag] += cost;
-                        }
-                    }
-                }
-            };
-            tag_prepared_with(&mut p, scheme, &ex.prepared, &mut history, adjust, |w, _, range, feats, pred| {
-                let gold_all = &ex.gold[range.clone()];
-                let gold: Vec<usize> =
-                    if ex.missing != 0 { latent_gold(w, scheme, feats, gold_all, ex.missing) } else { gold_all.to_vec() };
-                sentences += 1;
-                if gold != pred {
-                    errors += 1;
-                    w.update(feats, &gold, pred);
-                }
-                w.c += 1.0;
-            });
+        for m in &mut ens {
+            let (e, s) = m.epoch(&examples, scheme, cfg);
+            errors += e;
+            sentences += s;
         }
         let mut line = format!("epoch {epoch}: {errors}/{sentences} sentences wrong");
         if !dev_sets.is_empty() {
-            let mut avg = p.averaged();
+            let mut avg = ensemble_average(&ens);
             for (k, (name, set)) in dev_sets.iter().enumerate() {
                 let s = evaluate(&mut avg, scheme, &cfg.types, set);
                 line.push_str(&format!("; {name} F1 {:.4}", s.total().f1()));
@@ -359,7 +464,7 @@ pub fn train_scored(
         }
         log(&line);
     }
-    let avg = p.averaged();
+    let avg = ensemble_average(&ens);
     let info = ModelInfo {
         lang: cfg.lang.clone(),
         scheme,
@@ -368,7 +473,11 @@ pub fn train_scored(
         feature_set: FEATURE_SET,
         epochs: cfg.epochs,
         seed: cfg.seed,
-        trained_on: cfg.trained_on.clone(),
+        trained_on: if members > 1 {
+            format!("{}; mean of {members} perceptrons (shuffles)", cfg.trained_on)
+        } else {
+            cfg.trained_on.clone()
+        },
     };
     (Model::quantise(info, &avg.w, &avg.trans, shipped_gaz), curve)
 }
