@@ -128,6 +128,21 @@ impl Iterator for RawTokens<'_> {
             if self.pos >= n {
                 return None;
             }
+            // Spaces and line breaks first, without a character decode.
+            match b[self.pos] {
+                b' ' => {
+                    gap = true;
+                    self.pos += 1;
+                    continue;
+                }
+                b'\n' => {
+                    gap = true;
+                    newlines += 1;
+                    self.pos += 1;
+                    continue;
+                }
+                _ => {}
+            }
             let (c, len) = self.char_at(self.pos);
             if c.is_whitespace() {
                 gap = true;
@@ -147,6 +162,13 @@ impl Iterator for RawTokens<'_> {
             raw.digits = 1;
             while self.pos < n {
                 let j = self.pos;
+                if b[j].is_ascii_digit() {
+                    raw.value = raw.value.saturating_mul(10).saturating_add((b[j] - b'0') as i64);
+                    raw.digits = raw.digits.saturating_add(1);
+                    raw.end = j + 1;
+                    self.pos = j + 1;
+                    continue;
+                }
                 let (c2, l2) = self.char_at(j);
                 if let Some(d) = digit_value(c2) {
                     raw.value = raw.value.saturating_mul(10).saturating_add(d as i64);
