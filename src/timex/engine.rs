@@ -226,6 +226,35 @@ impl Iterator for RawTokens<'_> {
 /// Builds tokens with their senses; merges abbreviation dots, attached
 /// suffixes and multi-word numbers.
 pub fn classify(g: &Grammar, text: &str) -> Tokens {
+    classify_with(g, &Endings::of(g), text)
+}
+
+/// The case endings and tense endings of a grammar by their last byte, each
+/// list in the grammar's order (longest first): a word is compared only
+/// with the endings that end as it does.
+struct Endings {
+    case: Vec<Vec<u16>>,
+    tense: Vec<Vec<u16>>,
+}
+
+impl Endings {
+    fn of(g: &Grammar) -> Endings {
+        let mut e = Endings { case: vec![Vec::new(); 256], tense: vec![Vec::new(); 256] };
+        for (k, suf) in g.case_suffixes.iter().enumerate() {
+            if let Some(&b) = suf.as_bytes().last() {
+                e.case[b as usize].push(k as u16);
+            }
+        }
+        for (k, (suf, _)) in g.tense_suffixes.iter().enumerate() {
+            if let Some(&b) = suf.as_bytes().last() {
+                e.tense[b as usize].push(k as u16);
+            }
+        }
+        e
+    }
+}
+
+fn classify_with(g: &Grammar, endings: &Endings, text: &str) -> Tokens {
     let mut raws = tokenise(text);
     let mut toks: Vec<Tok> = Vec::with_capacity(text.len() / 6);
     let mut senses: Vec<(Class, Val)> = Vec::new();
@@ -279,9 +308,9 @@ pub fn classify(g: &Grammar, text: &str) -> Tokens {
                 let has_senses = |id: Option<u32>| id.is_some_and(|id| !g.entries[id as usize].senses.is_empty());
                 if !has_senses(entry) {
                     // A case ending on a known word: "జనవరిలో" = జనవరి + లో.
-                    let last = key.as_bytes().last().copied();
-                    for suf in &g.case_suffixes {
-                        if key.len() > suf.len() && suf.as_bytes().last().copied() == last && ends_with(key, suf) {
+                    let last = key.as_bytes().last().map_or(&[][..], |&b| &endings.case[b as usize][..]);
+                    for suf in last.iter().map(|&k| &g.case_suffixes[k as usize]) {
+                        if key.len() > suf.len() && ends_with(key, suf) {
                             let stem = key[..key.len() - suf.len()].trim_end_matches(['\u{200C}', '\u{200D}']);
                             if let Some(&id) = g.ids.get(stem) {
                                 entry = Some(id);
@@ -317,7 +346,7 @@ pub fn classify(g: &Grammar, text: &str) -> Tokens {
                         if e.tense == Tense::Unknown && e.senses.is_empty() && !caps {
                             // A known word that is only a literal of some rule
                             // ("ended") still shows its tense by its ending.
-                            tok.tense = tense_by_suffix(g, key);
+                            tok.tense = tense_by_suffix(g, endings, key);
                         }
                         if e.abbr {
                             if let Some(n) = raws.peek() {
@@ -331,7 +360,7 @@ pub fn classify(g: &Grammar, text: &str) -> Tokens {
                     None => {
                         tok.name_like = caps;
                         if !caps {
-                            tok.tense = tense_by_suffix(g, key);
+                            tok.tense = tense_by_suffix(g, endings, key);
                         }
                     }
                 }
@@ -426,10 +455,10 @@ fn number_senses(v: i64, digits: u8, suffix: Option<SuffixKind>, out: &mut Vec<(
     }
 }
 
-fn tense_by_suffix(g: &Grammar, w: &str) -> Tense {
-    let last = w.as_bytes().last().copied();
-    for (suf, t) in &g.tense_suffixes {
-        if w.len() >= suf.len() + 3 && suf.as_bytes().last().copied() == last && ends_with(w, suf) {
+fn tense_by_suffix(g: &Grammar, endings: &Endings, w: &str) -> Tense {
+    let last = w.as_bytes().last().map_or(&[][..], |&b| &endings.tense[b as usize][..]);
+    for (suf, t) in last.iter().map(|&k| &g.tense_suffixes[k as usize]) {
+        if w.len() >= suf.len() + 3 && ends_with(w, suf) {
             return *t;
         }
     }
@@ -540,6 +569,7 @@ pub struct Engine {
     class_ahead: Vec<Ahead>,
     /// Per rule, what must be there for it to match: see [`Start`].
     starts: Vec<Start>,
+    endings: Endings,
 }
 
 /// One test for a whole list of candidate rules: a rule can start at token
@@ -667,12 +697,13 @@ impl Engine {
         let starts: Vec<Start> = grammar.rules.iter().map(Start::of).collect();
         let word_ahead = by_word.iter().map(|rs| Ahead::of(&starts, rs)).collect();
         let class_ahead = by_class.iter().map(|rs| Ahead::of(&starts, rs)).collect();
-        Engine { grammar, by_word, by_class, word_ahead, class_ahead, starts }
+        let endings = Endings::of(&grammar);
+        Engine { grammar, by_word, by_class, word_ahead, class_ahead, starts, endings }
     }
 
     /// All expressions in `text`, in order, not overlapping.
     pub fn extract(&self, text: &str) -> Vec<Extraction> {
-        let tokens = classify(&self.grammar, text);
+        let tokens = classify_with(&self.grammar, &self.endings, text);
         self.extract_tokens(text, &tokens)
     }
 
