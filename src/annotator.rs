@@ -63,7 +63,7 @@ impl Annotator {
         };
         let (reference_date, reference_date_source) = match doc.dct {
             Some(d) => (Some(d), DateSource::Given),
-            None => match timex::dateline_date(&doc.text) {
+            None => match timex::dateline_date(&doc.text, lang) {
                 Some(d) => (Some(d), DateSource::Dateline),
                 None => (None, DateSource::None),
             },

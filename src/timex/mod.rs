@@ -83,36 +83,57 @@ impl TimexRecogniser {
     }
 }
 
-fn dateline_engines() -> &'static [Engine] {
-    static ENGINES: OnceLock<Vec<Engine>> = OnceLock::new();
-    ENGINES.get_or_init(|| crate::LANGUAGES.iter().filter_map(|l| Grammar::load(l).ok()).map(Engine::new).collect())
+fn dateline_engines() -> &'static [(&'static str, Engine)] {
+    static ENGINES: OnceLock<Vec<(&'static str, Engine)>> = OnceLock::new();
+    ENGINES.get_or_init(|| crate::LANGUAGES.iter().filter_map(|l| Grammar::load(l).ok().map(|g| (*l, Engine::new(g)))).collect())
 }
 
 /// The date in a dateline near the top: "WASHINGTON, March 11, 2025 —",
-/// "BRUSSELS 1996-08-22". Only a complete date counts (a dateline without a
-/// year, "NEW DELHI, March 11 (Reuters)", gives none), and only when what
-/// precedes it on its line has no lower-case Latin letter (a place name in
-/// capitals, or Telugu) and it is within the first lines.
-pub fn dateline_date(text: &str) -> Option<Date> {
+/// "BRUSSELS 1996-08-22", read with the grammar of the document's language
+/// `lang`. Only a complete date counts (a dateline without a year, "NEW
+/// DELHI, March 11 (Reuters)", gives none), and only when what precedes it
+/// on its line has no lower-case Latin letter (a place name in capitals, or
+/// Telugu) and it is within the first four non-empty lines.
+pub fn dateline_date(text: &str, lang: &str) -> Option<Date> {
+    // Only the first four non-empty lines (and 400 bytes) can hold it; a
+    // complete date has a year, so a head without four digits in a row
+    // (any script's digits) has none.
     let mut cut = text.len().min(400);
     while !text.is_char_boundary(cut) {
         cut -= 1;
     }
-    let head = &text[..cut];
-    for engine in dateline_engines() {
-        for x in engine.extract(head) {
-            let s = &x.said;
-            let (Some(y), Some(m), Some(d)) = (s.year, s.month, s.day) else { continue };
-            if s.two_digit_year || s.rel.is_some() || s.that {
-                continue;
+    let mut head = &text[..cut];
+    let mut seen = 0;
+    let mut pos = 0;
+    for line in head.split_inclusive('\n') {
+        pos += line.len();
+        if !line.trim().is_empty() {
+            seen += 1;
+            if seen == 4 {
+                head = &head[..pos];
+                break;
             }
-            let line_start = head[..x.start].rfind('\n').map_or(0, |i| i + 1);
-            let before = &head[line_start..x.start];
-            let lines_before = head[..line_start].lines().filter(|l| !l.trim().is_empty()).count();
-            if lines_before <= 3 && before.len() <= 60 && !before.bytes().any(|c| c.is_ascii_lowercase()) {
-                if let Some(date) = Date::new(y, m, d) {
-                    return Some(date);
-                }
+        }
+    }
+    let mut run = 0;
+    if !head.chars().any(|c| {
+        run = if c.is_numeric() { run + 1 } else { 0 };
+        run == 4
+    }) {
+        return None;
+    }
+    let (_, engine) = dateline_engines().iter().find(|(l, _)| *l == lang)?;
+    for x in engine.extract(head) {
+        let s = &x.said;
+        let (Some(y), Some(m), Some(d)) = (s.year, s.month, s.day) else { continue };
+        if s.two_digit_year || s.rel.is_some() || s.that {
+            continue;
+        }
+        let line_start = head[..x.start].rfind('\n').map_or(0, |i| i + 1);
+        let before = &head[line_start..x.start];
+        if before.len() <= 60 && !before.bytes().any(|c| c.is_ascii_lowercase()) {
+            if let Some(date) = Date::new(y, m, d) {
+                return Some(date);
             }
         }
     }
@@ -177,11 +198,13 @@ mod tests {
 
     #[test]
     fn datelines_give_a_date_only_when_complete() {
-        assert_eq!(dateline_date("WASHINGTON, March 11, 2025 — The Senate voted.").map(|d| d.to_string()), Some("2025-03-11".into()));
-        assert_eq!(dateline_date("EU rejects call\nBRUSSELS 1996-08-22\nThe European Commission said").map(|d| d.to_string()), Some("1996-08-22".into()));
-        assert_eq!(dateline_date("NEW DELHI, March 11 (Reuters) - The rupee fell."), None);
-        assert_eq!(dateline_date("The meeting on March 11, 2025 was long."), None);
-        assert_eq!(dateline_date(""), None);
+        assert_eq!(dateline_date("WASHINGTON, March 11, 2025 — The Senate voted.", "en").map(|d| d.to_string()), Some("2025-03-11".into()));
+        assert_eq!(dateline_date("EU rejects call\nBRUSSELS 1996-08-22\nThe European Commission said", "en").map(|d| d.to_string()), Some("1996-08-22".into()));
+        assert_eq!(dateline_date("NEW DELHI, March 11 (Reuters) - The rupee fell.", "en"), None);
+        assert_eq!(dateline_date("The meeting on March 11, 2025 was long.", "en"), None);
+        assert_eq!(dateline_date("", "en"), None);
+        assert_eq!(dateline_date("హైదరాబాద్, 2025 మార్చి 11: ముఖ్యమంత్రి నిన్న ఢిల్లీ వెళ్లారు.", "te").map(|d| d.to_string()), Some("2025-03-11".into()));
+        assert_eq!(dateline_date("One\nTwo\nThree\nFour\nLONDON 1996-08-30\nText", "en"), None);
     }
 
     #[test]
