@@ -6,9 +6,22 @@
 let engine = null;
 let api = null;
 
+// The module is built with WebAssembly SIMD (wasm-pack.toml). A tiny module
+// whose one function splats an i32 into a v128 validates only where SIMD is
+// supported: Chrome 91+, Firefox 89+, Safari 16.4+.
+const SIMD_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
+  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, // types: () -> v128
+  0x03, 0x02, 0x01, 0x00, // one function of type 0
+  0x0a, 0x08, 0x01, 0x06, 0x00, 0x41, 0x00, 0xfd, 0x0f, 0x0b, // i32.const 0; i8x16.splat; end
+]);
+
 const ready = (async () => {
   try {
     if (typeof WebAssembly !== 'object') throw new Error('this browser has no WebAssembly support');
+    if (!WebAssembly.validate(SIMD_PROBE)) {
+      throw new Error('this browser lacks WebAssembly SIMD, which the extraction engine needs (Chrome 91, Firefox 89, Safari 16.4 or newer)');
+    }
     try {
       api = await import('./pkg/lede.js');
     } catch (e) {

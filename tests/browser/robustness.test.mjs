@@ -216,3 +216,28 @@ test('an engine that crashes or hangs is replaced; the page reports it and pre-a
     await fake.close();
   }
 });
+
+test('a browser without WebAssembly SIMD is told so, and manual annotation still works', async () => {
+  const { context, page, errors } = await newPage(env.browser);
+  try {
+    // The worker's SIMD probe fails as it would in an old browser.
+    await context.route('**/worker.js', async (route) => {
+      const res = await route.fetch();
+      const body = 'WebAssembly.validate = () => false;\n' + (await res.text());
+      await route.fulfill({ response: res, body });
+    });
+    await openApp(page, env.server.url, { engine: 'failed' });
+    const banner = await page.locator('#banner-engine').textContent();
+    assert.match(banner, /lacks WebAssembly SIMD/);
+    assert.match(banner, /annotate by hand/);
+    const text = 'Minister Lakshmi Reddy visited Warangal on Monday.';
+    await pasteDocument(page, text);
+    assert.equal(await page.locator('#text mark').count(), 0, 'no pre-annotation');
+    await selectRange(page, text.indexOf('Warangal'), text.indexOf('Warangal') + 8);
+    await page.keyboard.press('3');
+    assert.equal(await page.locator('#text mark[data-label="LOC"]').textContent(), 'Warangal');
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
