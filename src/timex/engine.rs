@@ -287,6 +287,10 @@ fn classify_with(g: &Grammar, endings: &Endings, text: &str) -> Tokens {
                 }
                 if !r.complex {
                     number_senses(r.value, r.digits, suffix, &mut senses);
+                } else if let Some((h, m)) = dotted_clock(&text[r.start..r.end]) {
+                    // "10.30" written for half past ten ("ఉదయం 10.30 గంటలకు",
+                    // "10.30pm"): an hour that carries its minutes.
+                    senses.push((Class::Hour, Val::Clock(h, m)));
                 }
                 senses.push((Class::Quantity, Val::Int(r.value)));
             }
@@ -422,6 +426,16 @@ fn suffix_chain(g: &Grammar, w: &str) -> Option<SuffixKind> {
     } else {
         None
     }
+}
+
+/// "H.MM" or "HH.MM" with an hour of the day and minutes under 60.
+fn dotted_clock(t: &str) -> Option<(u8, u8)> {
+    let (h, m) = t.split_once('.')?;
+    if h.is_empty() || h.len() > 2 || m.len() != 2 || !h.bytes().chain(m.bytes()).all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let (h, m): (u8, u8) = (h.parse().ok()?, m.parse().ok()?);
+    (h <= 24 && m <= 59).then_some((h, m))
 }
 
 fn number_senses(v: i64, digits: u8, suffix: Option<SuffixKind>, out: &mut Vec<(Class, Val)>) {
