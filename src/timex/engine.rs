@@ -223,11 +223,6 @@ impl Iterator for RawTokens<'_> {
     }
 }
 
-/// Builds tokens with their senses; merges abbreviation dots, attached
-/// suffixes and multi-word numbers.
-pub fn classify(g: &Grammar, text: &str) -> Tokens {
-    classify_with(g, &Endings::of(g), text)
-}
 
 /// The case endings and tense endings of a grammar by their last byte, each
 /// list in the grammar's order (longest first): a word is compared only
@@ -254,7 +249,9 @@ impl Endings {
     }
 }
 
-fn classify_with(g: &Grammar, endings: &Endings, text: &str) -> Tokens {
+/// Builds tokens with their senses; merges abbreviation dots, attached
+/// suffixes and multi-word numbers.
+fn classify(g: &Grammar, endings: &Endings, text: &str) -> Tokens {
     let mut raws = tokenise(text);
     let mut toks: Vec<Tok> = Vec::with_capacity(text.len() / 6);
     let mut senses: Vec<(Class, Val)> = Vec::new();
@@ -271,14 +268,7 @@ fn classify_with(g: &Grammar, endings: &Endings, text: &str) -> Tokens {
                 let mut suffix: Option<SuffixKind> = None;
                 if let Some(n) = raws.peek() {
                     if n.kind == Kind::Word && !n.gap {
-                        let w = &text[n.start..n.end];
-                        let key: &str = if needs_fold(w) {
-                            fold(w, &mut buf);
-                            &buf
-                        } else {
-                            w
-                        };
-                        if let Some(k) = suffix_chain(g, key) {
+                        if let Some(k) = suffix_chain(g, folded(&text[n.start..n.end], &mut buf)) {
                             suffix = Some(k);
                             tok.end = n.end;
                             raws.next();
@@ -298,12 +288,7 @@ fn classify_with(g: &Grammar, endings: &Endings, text: &str) -> Tokens {
                 let w = &text[r.start..r.end];
                 // The folded word; most words are already folded and are
                 // looked up in place.
-                let key: &str = if !r.plain && needs_fold(w) {
-                    fold(w, &mut buf);
-                    &buf
-                } else {
-                    w
-                };
+                let key: &str = if r.plain { w } else { folded(w, &mut buf) };
                 // A joiner left at the end ("మార్చ్\u{200C}") changes nothing.
                 let key = key.trim_end_matches(['\u{200C}', '\u{200D}']);
                 let caps = w.chars().next().is_some_and(char::is_uppercase);
@@ -371,13 +356,7 @@ fn classify_with(g: &Grammar, endings: &Endings, text: &str) -> Tokens {
             }
             Kind::Punct => {
                 let p = &text[r.start..r.end];
-                let key: &str = if needs_fold(p) {
-                    fold(p, &mut buf);
-                    &buf
-                } else {
-                    p
-                };
-                tok.word = g.ids.get(key).copied().unwrap_or(NONE);
+                tok.word = g.ids.get(folded(p, &mut buf)).copied().unwrap_or(NONE);
                 if tok.word != NONE {
                     senses.extend(g.entries[tok.word as usize].senses.iter().map(|s| (s.class, s.val)));
                 }
@@ -397,6 +376,18 @@ fn classify_with(g: &Grammar, endings: &Endings, text: &str) -> Tokens {
     }
     merge_number_words(&mut toks, &mut senses, text, g);
     Tokens { toks, senses }
+}
+
+/// `w` folded ([`fold`]) into `buf`, or `w` itself when folding would not
+/// change it (most words: no copy).
+#[inline]
+fn folded<'a>(w: &'a str, buf: &'a mut String) -> &'a str {
+    if needs_fold(w) {
+        fold(w, buf);
+        buf
+    } else {
+        w
+    }
 }
 
 /// `w` ends with `suf`, compared from the end (suffixes are short and most
@@ -623,10 +614,15 @@ impl Ahead {
             return true;
         }
         let end = (i + self.reach).min(toks.len() - 1);
-        toks[i + 1..=end].iter().any(|t| {
-            t.mask & self.mask != 0 || (self.any_word && t.kind == Kind::Word) || self.words.iter().any(|&w| w == t.word || w == t.stem)
-        })
+        toks[i + 1..=end].iter().any(|t| offers(t, self.mask, self.any_word, &self.words))
     }
+}
+
+/// Whether token `t` has one of the classes in `mask`, is one of `words`
+/// (as itself or by its stem), or is a word when `any_word`.
+#[inline]
+fn offers(t: &Tok, mask: u32, any_word: bool, words: &[u32]) -> bool {
+    t.mask & mask != 0 || (any_word && t.kind == Kind::Word) || words.iter().any(|&w| w == t.word || w == t.stem)
 }
 
 /// The first two elements of a rule that always take a token: the first
@@ -671,7 +667,7 @@ impl Quick {
 
     #[inline]
     fn test(&self, t: &Tok) -> bool {
-        t.mask & self.mask != 0 || (self.any_word && t.kind == Kind::Word) || self.words[..self.n as usize].iter().any(|&w| w == t.word || w == t.stem)
+        offers(t, self.mask, self.any_word, &self.words[..self.n as usize])
     }
 }
 
@@ -717,7 +713,7 @@ impl Engine {
 
     /// All expressions in `text`, in order, not overlapping.
     pub fn extract(&self, text: &str) -> Vec<Extraction> {
-        let tokens = classify_with(&self.grammar, &self.endings, text);
+        let tokens = classify(&self.grammar, &self.endings, text);
         self.extract_tokens(text, &tokens)
     }
 
@@ -729,63 +725,43 @@ impl Engine {
         // numbers and the same few words.
         let mut merged: FastMap<(u32, u32, u32), (u32, u32)> = FastMap::default();
         let mut store: Vec<u16> = Vec::new();
+        let mut lists: Vec<(&'e [u16], &'e Ahead)> = Vec::new();
         let mut path: Vec<(u16, u32)> = Vec::new();
         let (mut cand_path, mut best_path): (Vec<(u16, u32)>, Vec<(u16, u32)>) = (Vec::new(), Vec::new());
         let mut floor = 0usize; // first token not yet used by a match
         let mut i = 0;
         while i < toks.len() {
             let t = &toks[i];
-            // The lists of rules that can start here, each with its test
-            // of what must follow; none passing, no rule is tried.
-            let mut single: &[u16] = &[];
-            let (mut sources, mut ahead_ok) = (0, false);
-            let mut source = |rules: &'e [u16], ahead: &Ahead| {
-                if !rules.is_empty() {
-                    single = rules;
-                    sources += 1;
-                    ahead_ok = ahead_ok || ahead.allows(toks, i);
-                }
-            };
+            // The lists of rules that can start here (by word, stem and each
+            // class), each with its test of what must follow; none passing,
+            // no rule is tried.
+            lists.clear();
             for w in [t.word, t.stem] {
                 if w != NONE {
-                    source(&self.by_word[w as usize], &self.word_ahead[w as usize]);
+                    lists.push((&self.by_word[w as usize], &self.word_ahead[w as usize]));
                 }
             }
             let mut m = t.mask;
             while m != 0 {
                 let c = m.trailing_zeros() as usize;
                 m &= m - 1;
-                source(&self.by_class[c], &self.class_ahead[c]);
+                lists.push((&self.by_class[c], &self.class_ahead[c]));
             }
-            if !ahead_ok {
+            lists.retain(|(rules, _)| !rules.is_empty());
+            if !lists.iter().any(|(_, ahead)| ahead.allows(toks, i)) {
                 i += 1;
                 continue;
             }
-            let cands: &[u16] = if sources == 1 {
-                single
+            let cands: &[u16] = if let [(rules, _)] = lists[..] {
+                rules
             } else {
                 let (a, z) = *merged.entry((t.word, t.stem, t.mask)).or_insert_with(|| {
                     let a = store.len();
-                    for w in [t.word, t.stem] {
-                        if w != NONE {
-                            store.extend_from_slice(&self.by_word[w as usize]);
-                        }
-                    }
-                    let mut m = t.mask;
-                    while m != 0 {
-                        store.extend_from_slice(&self.by_class[m.trailing_zeros() as usize]);
-                        m &= m - 1;
-                    }
-                    store[a..].sort_unstable();
-                    let mut k = a;
-                    for j in a..store.len() {
-                        if k == a || store[j] != store[k - 1] {
-                            store[k] = store[j];
-                            k += 1;
-                        }
-                    }
-                    store.truncate(k);
-                    (a as u32, k as u32)
+                    let mut union: Vec<u16> = lists.iter().flat_map(|(rules, _)| rules.iter().copied()).collect();
+                    union.sort_unstable();
+                    union.dedup();
+                    store.extend_from_slice(&union);
+                    (a as u32, store.len() as u32)
                 });
                 &store[a as usize..z as usize]
             };
