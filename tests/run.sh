@@ -16,6 +16,11 @@ step "building the lede command (release) for the cross-checks"
 $HOST_CARGO build -q --release --bin lede || fail "cargo build failed"
 
 command -v node >/dev/null || fail "node is missing: apt-get install nodejs npm"
+if ! command -v npm >/dev/null; then
+  step "installing Debian's npm for the browser tests' packages"
+  [ -f /tmp/.lede-apt-updated ] || { $SUDO apt-get update -qq >/dev/null && touch /tmp/.lede-apt-updated; }
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends npm >/dev/null || fail "apt-get install npm failed"
+fi
 if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans Telugu"; then
   step "installing Debian's chromium and Telugu fonts for the browser tests"
   [ -f /tmp/.lede-apt-updated ] || { $SUDO apt-get update -qq >/dev/null && touch /tmp/.lede-apt-updated; }
@@ -37,9 +42,9 @@ suite() {
   names+=("$name"); codes+=("$rc")
 }
 suite "Rust unit and integration tests" $HOST_CARGO test -q
-suite "wasm boundary tests (node)" node --test tests/wasm/
+suite "wasm boundary tests (node)" node --test tests/wasm/*.test.mjs
 if compgen -G "tests/browser/*.test.mjs" >/dev/null; then
-  suite "browser end-to-end tests (chromium)" node --test --test-concurrency=1 tests/browser/
+  suite "browser end-to-end tests (chromium)" node --test --test-concurrency=1 tests/browser/*.test.mjs
 fi
 
 step "summary"

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { utf16ToCodePoints } from '../../www/text.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const pkg = path.join(root, 'www/pkg');
@@ -30,11 +31,6 @@ function nativeSpans() {
   return byId;
 }
 
-/** UTF-16 offset -> code-point offset, the conversion the page makes on export. */
-function toCodePoints(text, utf16) {
-  return [...text.slice(0, utf16)].length;
-}
-
 const native = nativeSpans();
 
 for (const doc of docs) {
@@ -44,7 +40,9 @@ for (const doc of docs) {
     const fromWasm = r.spans.map((s) => {
       // UTF-16 offsets slice the JS string to the quote.
       assert.equal(doc.text.slice(s.start, s.end), s.text, `UTF-16 slice of ${JSON.stringify(s)}`);
-      return { ...s, start: toCodePoints(doc.text, s.start), end: toCodePoints(doc.text, s.end) };
+      // The page's own conversion to code points, as on export.
+      const [start, end] = utf16ToCodePoints(doc.text, [s.start, s.end]);
+      return { ...s, start, end };
     });
     const fromNative = native.get(doc.id);
     assert.ok(fromNative, `native output has ${doc.id}`);
@@ -63,7 +61,7 @@ test('offsets past astral characters are converted, not copied', () => {
   const march = r.spans.find((s) => s.text === 'March 12');
   assert.ok(march, 'March 12 is found');
   // UTF-16 and code-point offsets differ here: the emoji before it are astral.
-  assert.notEqual(toCodePoints(doc.text, march.start), march.start);
+  assert.notEqual(utf16ToCodePoints(doc.text, [march.start])[0], march.start);
   assert.equal(march.value, '2025-03-12');
 });
 
