@@ -95,6 +95,17 @@ pub struct Config {
     pub pa: Option<f32>,
 }
 
+/// The cost of a wrong `tag` in cost-augmented training: `margin`, and
+/// `margin * miss_cost` for O (tag 0) where a sentence has no unannotated
+/// types (`missing`) that O could stand for.
+fn tag_cost(cfg: &Config, tag: usize, missing: u8) -> f32 {
+    if tag == 0 && missing == 0 {
+        cfg.margin * cfg.miss_cost
+    } else {
+        cfg.margin
+    }
+}
+
 /// Float weights.
 #[derive(Clone)]
 pub struct Dense {
@@ -283,8 +294,7 @@ impl Member {
                 for (i, &g) in ex.gold[range].iter().enumerate() {
                     for tag in 0..t {
                         if tag != g {
-                            let cost = if tag == 0 && ex.missing == 0 { cfg.margin * cfg.miss_cost } else { cfg.margin };
-                            emit[i * t + tag] += cost;
+                            emit[i * t + tag] += tag_cost(cfg, tag, ex.missing);
                         }
                     }
                 }
@@ -303,7 +313,7 @@ impl Member {
                                 .iter()
                                 .zip(pred)
                                 .filter(|(g, p)| g != p)
-                                .map(|(_, &p)| if p == 0 && ex.missing == 0 { cfg.margin * cfg.miss_cost } else { cfg.margin })
+                                .map(|(_, &p)| tag_cost(cfg, p, ex.missing))
                                 .sum();
                             w.pa_step(feats, &gold, pred, cost, c)
                         }
