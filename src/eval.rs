@@ -154,10 +154,8 @@ impl Tally {
     pub fn score_doc(&mut self, families: &Families, gold: &[Span], pred: &[Span]) {
         self.docs += 1;
         if families.temporal {
-            let g: Vec<&Span> = gold.iter().filter(|s| s.is_temporal()).collect();
-            let p: Vec<&Span> = pred.iter().filter(|s| s.is_temporal()).collect();
+            let (g, p, pairs) = temporal_pairs(gold, pred);
             let t = self.timex.get_or_insert_with(TimexCounts::default);
-            let pairs = relaxed_pairs(&g, &p, |_, _| true);
             t.spans.add(&Counts { gold: g.len(), pred: p.len(), strict: strict_count(&g, &p, |_, _| true), relaxed: pairs.len() });
             let valued_gold = g.iter().filter(|s| s.value.is_some()).count();
             t.valued_gold += valued_gold;
@@ -166,13 +164,13 @@ impl Tally {
             }
             for (gi, pi) in pairs {
                 let (gs, ps) = (g[gi], p[pi]);
-                if gs.label != "TIMEX" {
+                if let Some(ok) = type_ok(gs, ps) {
                     t.typed_pairs += 1;
-                    t.type_correct += (gs.label == ps.label) as usize;
+                    t.type_correct += ok as usize;
                 }
-                if let Some(v) = &gs.value {
+                if let Some(ok) = value_ok(gs, ps) {
                     t.valued_pairs += 1;
-                    t.value_correct += (ps.value.as_ref() == Some(v)) as usize;
+                    t.value_correct += ok as usize;
                 }
             }
         }
@@ -183,6 +181,26 @@ impl Tally {
             self.entities.entry(label.clone()).or_default().add(&c);
         }
     }
+}
+
+/// The temporal spans of gold and prediction, and their pairs as the
+/// relaxed score (and `--errors`) pairs them.
+fn temporal_pairs<'a>(gold: &'a [Span], pred: &'a [Span]) -> (Vec<&'a Span>, Vec<&'a Span>, Vec<(usize, usize)>) {
+    let g: Vec<&Span> = gold.iter().filter(|s| s.is_temporal()).collect();
+    let p: Vec<&Span> = pred.iter().filter(|s| s.is_temporal()).collect();
+    let pairs = relaxed_pairs(&g, &p, |_, _| true);
+    (g, p, pairs)
+}
+
+/// Whether a pair's type is right; None when the gold has no type
+/// (IL-NER's untyped TIMEX).
+fn type_ok(gold: &Span, pred: &Span) -> Option<bool> {
+    (gold.label != "TIMEX").then(|| gold.label == pred.label)
+}
+
+/// Whether a pair's value is right; None when the gold has no value.
+fn value_ok(gold: &Span, pred: &Span) -> Option<bool> {
+    gold.value.as_ref().map(|v| pred.value.as_ref() == Some(v))
 }
 
 /// Predictions with exactly the extent of a (distinct) gold span.
@@ -288,9 +306,7 @@ fn context_after(text: &str, at: usize) -> String {
 /// The temporal mismatches of one document, in text order: pairs matched
 /// as the relaxed score matches them, then what is left on either side.
 pub fn timex_mismatches(gold: &[Span], pred: &[Span]) -> Vec<Mismatch> {
-    let g: Vec<&Span> = gold.iter().filter(|s| s.is_temporal()).collect();
-    let p: Vec<&Span> = pred.iter().filter(|s| s.is_temporal()).collect();
-    let pairs = relaxed_pairs(&g, &p, |_, _| true);
+    let (g, p, pairs) = temporal_pairs(gold, pred);
     let mut out = Vec::new();
     let (mut gused, mut pused) = (vec![false; g.len()], vec![false; p.len()]);
     for (gi, pi) in pairs {
@@ -301,10 +317,10 @@ pub fn timex_mismatches(gold: &[Span], pred: &[Span]) -> Vec<Mismatch> {
         if (gs.start, gs.end) != (ps.start, ps.end) {
             kinds.push("extent");
         }
-        if gs.label != "TIMEX" && gs.label != ps.label {
+        if type_ok(gs, ps) == Some(false) {
             kinds.push("type");
         }
-        if gs.value.is_some() && gs.value != ps.value {
+        if value_ok(gs, ps) == Some(false) {
             kinds.push("value");
         }
         if !kinds.is_empty() {
