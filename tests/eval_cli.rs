@@ -1,18 +1,16 @@
 //! `lede eval` end to end on tiny hand-made gold files.
 
-use std::process::Command;
+mod common;
+
+use common::lede;
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/timex");
-
-fn lede(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_lede")).args(args).output().expect("run lede");
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
-}
 
 #[test]
 fn temporal_scores_per_language_and_overall_as_json() {
     let gold = format!("{DATA}/eval-gold.jsonl");
-    let (ok, out, err) = lede(&["eval", "--gold", &gold, "--json"]);
+    let (code, out, err) = lede(&["eval", "--gold", &gold, "--json"], b"");
+    let ok = code == 0;
     assert!(ok, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     // English: both gold expressions found exactly, "now" is a false positive.
@@ -34,7 +32,8 @@ fn temporal_scores_per_language_and_overall_as_json() {
 #[test]
 fn the_table_names_the_languages_and_measures() {
     let gold = format!("{DATA}/eval-gold.jsonl");
-    let (ok, out, err) = lede(&["eval", "--gold", &gold]);
+    let (code, out, err) = lede(&["eval", "--gold", &gold], b"");
+    let ok = code == 0;
     assert!(ok, "{err}");
     for needle in ["language en", "language te", "overall", "strict", "relaxed", "value accuracy"] {
         assert!(out.contains(needle), "missing {needle:?} in:\n{out}");
@@ -44,7 +43,8 @@ fn the_table_names_the_languages_and_measures() {
 #[test]
 fn a_corpus_without_temporal_gold_does_not_score_dates() {
     let gold = format!("{DATA}/eval-entities-only.jsonl");
-    let (ok, out, err) = lede(&["eval", "--gold", &gold, "--json"]);
+    let (code, out, err) = lede(&["eval", "--gold", &gold, "--json"], b"");
+    let ok = code == 0;
     assert!(ok, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert!(v["overall"].get("timex").is_none(), "{out}");
@@ -55,22 +55,26 @@ fn a_corpus_without_temporal_gold_does_not_score_dates() {
 #[test]
 fn errors_lists_each_mismatch_with_its_document_and_context() {
     let gold = format!("{DATA}/eval-gold.jsonl");
-    let (ok, out, err) = lede(&["eval", "--gold", &gold, "--errors"]);
+    let (code, out, err) = lede(&["eval", "--gold", &gold, "--errors"], b"");
+    let ok = code == 0;
     assert!(ok, "{err}");
     // The English "now" is the one temporal mismatch: a false positive.
     let lines: Vec<&str> = out.lines().filter(|l| l.contains('\t')).collect();
     assert!(lines.iter().any(|l| l.contains("spurious") && l.contains("\"now\"") && l.contains("«now»")), "{out}");
     assert!(out.contains("== overall"), "{out}");
     // With --json the listing goes to stderr and stdout stays JSON.
-    let (ok, out, err) = lede(&["eval", "--gold", &gold, "--errors", "--json"]);
+    let (code, out, err) = lede(&["eval", "--gold", &gold, "--errors", "--json"], b"");
+    let ok = code == 0;
     assert!(ok && err.contains("spurious"), "{err}");
     serde_json::from_str::<serde_json::Value>(&out).expect("stdout is JSON");
 }
 
 #[test]
 fn bad_arguments_are_usage_errors() {
-    let (ok, _, err) = lede(&["eval"]);
+    let (code, _, err) = lede(&["eval"], b"");
+    let ok = code == 0;
     assert!(!ok && err.contains("--gold"), "{err}");
-    let (ok, _, err) = lede(&["eval", "--gold", "/nonexistent/file.jsonl"]);
+    let (code, _, err) = lede(&["eval", "--gold", "/nonexistent/file.jsonl"], b"");
+    let ok = code == 0;
     assert!(!ok && err.contains("cannot open"), "{err}");
 }
