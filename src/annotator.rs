@@ -85,7 +85,7 @@ pub fn detect_language(text: &str) -> &'static str {
     let (mut telugu, mut letters) = (0usize, 0usize);
     for c in text.chars().take(5000).filter(|c| c.is_alphabetic()) {
         letters += 1;
-        if ('\u{0C00}'..='\u{0C7F}').contains(&c) {
+        if crate::ner::tokenize::is_telugu(c) {
             telugu += 1;
         }
     }

@@ -120,7 +120,7 @@ fn char_class(c: char) -> u8 {
     } else if c.is_lowercase() {
         b'x'
     } else if c.is_alphabetic() {
-        if ('\u{0C00}'..='\u{0C7F}').contains(&c) {
+        if super::tokenize::is_telugu(c) {
             b't'
         } else {
             b'a'
@@ -162,7 +162,7 @@ fn general_token_info(w: &str) -> TokenInfo {
     let mut first_letter: Option<char> = None;
     let mut n_chars = 0usize;
     for c in w.chars() {
-        if ('\u{0C00}'..='\u{0C7F}').contains(&c) {
+        if super::tokenize::is_telugu(c) {
             // Telugu, without the slow Unicode tables: no case; digits,
             // the virama (a mark: no shape of its own), letters and signs.
             info.flags |= TELUGU;

@@ -49,7 +49,8 @@ const TELUGU_INITIALS: &[&str] = &[
     "ఎఫ్", "హెచ్", "ఎల్", "ఎం", "ఎమ్", "ఎన్", "క్యూ", "ఆర్", "ఎస్", "డబ్ల్యు", "డబ్ల్యూ", "ఎక్స్", "జెడ్", "డా", "ప్రొ", "శ్రీ",
 ];
 
-fn is_telugu(c: char) -> bool {
+/// A character of the Telugu Unicode block.
+pub(crate) fn is_telugu(c: char) -> bool {
     ('\u{0C00}'..='\u{0C7F}').contains(&c)
 }
 

@@ -5,7 +5,7 @@
 // figure) and by CPU time (best of 5 runs of this process's CPU time against
 // lede bench's "per CPU second" figure); on a shared, loaded machine the
 // second is the steadier (waiting for a core counts in neither).
-import { readFileSync, existsSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, existsSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -48,9 +48,11 @@ for (const file of inputs) {
   let line = `${path.basename(file)}: ${(bytes / 1e6).toFixed(2)} MB, ${spans} spans; wasm ${wasmMBs.toFixed(2)} MB/s (${wasmCpuMBs.toFixed(2)} per CPU second)`;
   if (existsSync(lede)) {
     // The native build reads exactly the text the wasm build was given.
-    const tmp = path.join(mkdtempSync(path.join(os.tmpdir(), 'lede-bench-')), path.basename(file));
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'lede-bench-'));
+    const tmp = path.join(dir, path.basename(file));
     writeFileSync(tmp, text);
     const r = spawnSync(lede, ['bench', '--seconds', '2', tmp], { encoding: 'utf8' });
+    rmSync(dir, { recursive: true, force: true });
     const m = /native, one core: ([0-9.]+) MB\/s/.exec(r.stdout || '');
     const mc = /per CPU second of this thread: ([0-9.]+) MB\/s/.exec(r.stdout || '');
     if (r.status === 0 && m) {
