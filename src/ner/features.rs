@@ -496,7 +496,7 @@ pub struct DocContext {
     pub cache: WordCache,
     /// Per word: its id in the `WordCache` the context was filled from.
     pub word_id: Vec<u32>,
-    /// Per token: its word in `words`.
+    /// Per token: its word, an index into the per-word arrays (`word_id`, `stems`).
     pub word_of: Vec<u32>,
     /// Per token: `INITIAL` and `HEADLINE`.
     pub pos: Vec<u8>,

@@ -1,5 +1,6 @@
 // Shared by the browser tests: a small static server for www/ (so a test can
-// hide files, e.g. the wasm package) and a fresh headless Chromium per test.
+// hide files, e.g. the wasm package), one headless Chromium per test file and a
+// fresh context (its own storage) per test.
 
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
