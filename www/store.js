@@ -495,9 +495,13 @@ export class Store extends EventTarget {
  * Reviewed spans sorted by start, with the running maximum of their ends, so
  * that "does [start, end) overlap any of them" is a binary search, not a scan
  * (a pre-annotation of a long document has tens of thousands of spans).
+ * A document's spans are kept sorted, so the input usually is already: it is
+ * then used as it is, and copied and sorted only when it is not (a record
+ * restored from storage is not checked for order).
  */
-function overlapIndex(spans) {
-  const sorted = [...spans].sort((a, b) => a.start - b.start);
+export function overlapIndex(spans) {
+  const inOrder = spans.every((s, i) => i === 0 || spans[i - 1].start <= s.start);
+  const sorted = inOrder ? spans : [...spans].sort((a, b) => a.start - b.start);
   const maxEnd = [];
   let m = -1;
   for (const s of sorted) {

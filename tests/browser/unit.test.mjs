@@ -5,7 +5,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { codePointsToUtf16, utf16ToCodePoints, codePointLength, snapSelection, looksLikeTimexValue, isIsoDate, widenToWords } from '../../www/text.js';
 import { importFile, toCorpusJsonl, toLedeJson, ImportError } from '../../www/formats.js';
-import { Store } from '../../www/store.js';
+import { Store, overlapIndex } from '../../www/store.js';
 
 const enc = (s) => new TextEncoder().encode(s);
 
@@ -139,6 +139,23 @@ test('a re-run does not add machine spans over reviewed ones, however they overl
   store.mergeMachine('o', [m(6, 8), m(0, 14), m(3, 6), m(8, 12), m(9, 14), m(0, 5), m(10, 12), m(20, 22), m(14, 15)], { undoable: false });
   const added = store.docs.get('o').spans.filter((s) => s.label === 'LOC').map((s) => [s.start, s.end]);
   assert.deepEqual(added, [[0, 5], [9, 14], [10, 12], [14, 15]]);
+});
+
+test('the overlap index uses spans already in order as they are, and sorts only those that are not', () => {
+  const inOrder = [{ start: 0, end: 9 }, { start: 2, end: 4 }, { start: 2, end: 3 }, { start: 12, end: 15 }];
+  const idx = overlapIndex(inOrder);
+  assert.equal(idx.sorted, inOrder, 'no copy, no sort');
+  assert.deepEqual(idx.maxEnd, [9, 9, 9, 15]);
+  const shuffled = [inOrder[3], inOrder[1], inOrder[0], inOrder[2]];
+  const again = overlapIndex(shuffled);
+  assert.deepEqual(again.sorted.map((s) => s.start), [0, 2, 2, 12]);
+  assert.deepEqual(again.maxEnd, [9, 9, 9, 15]);
+  assert.deepEqual(shuffled.map((s) => s.start), [12, 2, 0, 2], 'the input is left as it was');
+  // A document restored with its spans out of order still keeps machine spans off reviewed ones.
+  const store = new Store();
+  store.restore({ docs: [{ id: 'r', text: 'aaaa bbbb cccc', spans: [{ id: 's2', start: 10, end: 14, label: 'ORG', reviewed: true }, { id: 's1', start: 0, end: 4, label: 'PER', reviewed: true }], rejected: [] }] });
+  store.mergeMachine('r', [{ start: 1, end: 3, label: 'LOC', source: 'ner' }, { start: 5, end: 9, label: 'LOC', source: 'ner' }, { start: 11, end: 12, label: 'LOC', source: 'ner' }], { undoable: false });
+  assert.deepEqual(store.docs.get('r').spans.filter((s) => s.label === 'LOC').map((s) => [s.start, s.end]), [[5, 9]]);
 });
 
 test('renaming and removing a label rewrite the spans of every document', () => {
