@@ -2,7 +2,7 @@
 // move between spans, edit a value, and find the work again after a reload.
 
 import assert from 'node:assert/strict';
-import { useApp, appTest, openApp, pasteDocument, selectRange, waitIdle, loadSample } from './helpers.mjs';
+import { useApp, appTest, waitEngine, pasteDocument, selectRange, waitIdle, loadSample } from './helpers.mjs';
 
 const env = useApp();
 
@@ -153,7 +153,7 @@ appTest(env, 'work survives a reload: documents, spans, corrections, labels and 
   const beforeState = await page.evaluate(() => ({ docs: window.lede.store.documents().map((d) => ({ id: d.id, title: d.title, text: d.text, dct: d.dct, spans: d.spans })), current: window.lede.store.currentId }));
 
   await page.reload();
-  await openApp(page, env.server.url);
+  await waitEngine(page);
   await waitIdle(page);
   const afterState = await page.evaluate(() => ({ docs: window.lede.store.documents().map((d) => ({ id: d.id, title: d.title, text: d.text, dct: d.dct, spans: d.spans })), current: window.lede.store.currentId }));
   assert.deepEqual(afterState, beforeState);
@@ -175,7 +175,7 @@ appTest(env, 'work survives a reload: documents, spans, corrections, labels and 
   const tabbed = await page.evaluate(() => window.lede.controls.selected);
   await page.keyboard.press('Delete');
   await page.reload();
-  await openApp(page, env.server.url);
+  await waitEngine(page);
   const last = await page.evaluate(() => window.lede.store.current.spans);
   assert.equal(last.find((x) => x.id === tabbed), undefined, 'the deletion survived');
   assert.equal(last.find((x) => x.id === misc.id).label, 'OTHER');
@@ -244,7 +244,7 @@ appTest(env, 'deleting a document asks first, and the notice can undo it', async
   assert.deepEqual({ ...back, created: 0 }, { ...before, created: 0 });
   await waitIdle(page);
   await page.reload();
-  await openApp(page, env.server.url);
+  await waitEngine(page);
   assert.deepEqual(await page.$$eval('#doc-list .title', (ts) => ts.map((t) => t.textContent)), ['First', 'Second', 'Third']);
 });
 
@@ -264,6 +264,6 @@ appTest(env, '"snap selections to whole words": a sloppy selection takes whole w
   assert.deepEqual(misc, ['officials']);
   await waitIdle(page);
   await page.reload();
-  await openApp(page, env.server.url);
+  await waitEngine(page);
   assert.equal(await page.isChecked('#snap-words'), true);
 });

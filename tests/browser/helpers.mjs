@@ -1,6 +1,6 @@
 // Shared by the browser tests: a small static server for www/ (so a test can
-// hide files, e.g. the wasm package), one headless Chromium per test file and a
-// fresh context (its own storage) per test.
+// hide files, e.g. the wasm package, or serve a stand-in engine), one headless
+// Chromium per test file and a fresh context (its own storage) per test.
 
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
@@ -16,6 +16,8 @@ export const WWW = join(ROOT, 'www');
 // The wasm package: www/pkg, or another build of it named by LEDE_PKG.
 export const PKG = process.env.LEDE_PKG ? normalize(process.env.LEDE_PKG) : join(WWW, 'pkg');
 export const HAVE_PKG = existsSync(join(PKG, 'lede.js')) && existsSync(join(PKG, 'lede_bg.wasm'));
+// A stand-in engine that crashes, hangs or dawdles on request (see fake-pkg/lede.js).
+export const FAKE_PKG = join(dirname(fileURLToPath(import.meta.url)), 'fake-pkg');
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -83,8 +85,9 @@ export async function newPage(browser, { viewport = { width: 1400, height: 900 }
 }
 
 /**
- * Registers before/after hooks for a test file: a static server (and one that
- * hides the wasm package), and a browser. Returns the object they fill in.
+ * Registers before/after hooks for a test file: static servers (the app, the
+ * app without its wasm package, the app with the stand-in engine), and a
+ * browser. Returns the object they fill in.
  */
 export function useApp() {
   const env = {};
@@ -92,12 +95,14 @@ export function useApp() {
     assert.ok(HAVE_PKG, 'www/pkg is not built: run `bash www/build.sh` first');
     env.server = await startServer();
     env.noWasm = await startServer({ hide: ['/pkg/'] });
+    env.fake = await startServer({ pkg: FAKE_PKG });
     env.browser = await startBrowser();
   });
   after(async () => {
     await env.browser?.close();
     await env.server?.close();
     await env.noWasm?.close();
+    await env.fake?.close();
   });
   return env;
 }
@@ -105,15 +110,18 @@ export function useApp() {
 /**
  * A test on a fresh page of the app (its own storage), opened and with the
  * engine loaded. Uncaught errors in the page fail the test.
- * opts: init (a function run in the page before its scripts), server
- * ('server' or 'noWasm'), engine (the engine status to wait for).
+ * opts: init (a function run in the page before its scripts), setup (an async
+ * function given the context before the page is opened, e.g. for routes),
+ * server ('server', 'noWasm' or 'fake'), engine (the engine status to wait for).
+ * fn is given { page, t, context, errors, url }.
  */
-export function appTest(env, name, fn, { init, server = 'server', engine = 'ready' } = {}) {
+export function appTest(env, name, fn, { init, setup, server = 'server', engine = 'ready' } = {}) {
   test(name, async (t) => {
     const { context, page, errors } = await newPage(env.browser, { init });
     try {
+      await setup?.(context);
       await openApp(page, env[server].url, { engine });
-      await fn({ page, t });
+      await fn({ page, t, context, errors, url: env[server].url });
       assert.deepEqual(errors, [], 'uncaught errors in the page');
     } finally {
       await context.close();
@@ -124,6 +132,15 @@ export function appTest(env, name, fn, { init, server = 'server', engine = 'read
 /** Opens the page and waits until the engine has loaded (or failed). */
 export async function openApp(page, url, { engine = 'ready' } = {}) {
   await page.goto(url);
+  await waitEngine(page, { engine });
+}
+
+/**
+ * Waits until the page has started and its engine has the status wanted. After
+ * page.reload() this is all there is to do (a second navigation would load the
+ * page again and hide what the first load did).
+ */
+export async function waitEngine(page, { engine = 'ready' } = {}) {
   await page.waitForFunction((want) => window.lede && window.lede.engine.status === want, engine, { timeout: 20000 });
 }
 

@@ -8,7 +8,6 @@ const env = useApp();
 
 function longDocument() {
   const words = ['council', 'river', 'Hyderabad', 'minister', 'report', 'budget', 'Warangal', 'water', 'metro', 'tender'];
-  const lines = [];
   const spans = [];
   let text = '';
   let n = 0;
@@ -26,7 +25,6 @@ function longDocument() {
       at = i + w.length + 1;
     }
     text += `${line}\n`;
-    lines.push(line);
     n += 1;
   }
   return { id: 'long', lang: 'en', dct: '2025-03-11', text, spans: spans.slice(0, 2000) };

@@ -2,11 +2,8 @@
 // a missing wasm package, a full storage quota, a huge paste, and the export
 // → import round trip.
 
-import test from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { useApp, appTest, startServer, newPage, openApp, pasteDocument, selectRange, waitIdle, loadSample, download } from './helpers.mjs';
+import { useApp, appTest, newPage, openApp, waitEngine, pasteDocument, selectRange, waitIdle, loadSample, download } from './helpers.mjs';
 
 const env = useApp();
 
@@ -69,22 +66,21 @@ appTest(env, 'broken, binary, empty and out-of-range files give a clear message 
   assert.match(await page.locator('#notices .notice.error').last().textContent(), /bad\.json.*document 1 has no "text" string/);
 });
 
-test('an exported JSON file imports back to exactly the same documents', async () => {
-  const a = await newPage(env.browser);
+appTest(env, 'an exported JSON file imports back to exactly the same documents', async ({ page }) => {
+  // Exported from this page (its errors are checked by appTest), imported into a fresh one.
   const b = await newPage(env.browser);
   try {
-    await openApp(a.page, env.server.url);
-    await loadSample(a.page, 'en');
-    await loadSample(a.page, 'te');
-    await pasteDocument(a.page, 'Emoji 👩🏽‍💻 and Devi 🇮🇳 met on 2025-03-11 in Vizag.', { title: 'emoji' });
+    await loadSample(page, 'en');
+    await loadSample(page, 'te');
+    await pasteDocument(page, 'Emoji 👩🏽‍💻 and Devi 🇮🇳 met on 2025-03-11 in Vizag.', { title: 'emoji' });
     const t = 'Emoji 👩🏽‍💻 and Devi 🇮🇳 met on 2025-03-11 in Vizag.';
-    await selectRange(a.page, t.indexOf('Devi'), t.indexOf('Devi') + 4);
-    await a.page.keyboard.press('1');
-    await selectRange(a.page, t.indexOf('Vizag'), t.indexOf('Vizag') + 5);
-    await a.page.keyboard.press('3');
-    await a.page.click('#mark-done');
-    await waitIdle(a.page);
-    const first = await download(a.page, '#export-json');
+    await selectRange(page, t.indexOf('Devi'), t.indexOf('Devi') + 4);
+    await page.keyboard.press('1');
+    await selectRange(page, t.indexOf('Vizag'), t.indexOf('Vizag') + 5);
+    await page.keyboard.press('3');
+    await page.click('#mark-done');
+    await waitIdle(page);
+    const first = await download(page, '#export-json');
 
     await openApp(b.page, env.server.url);
     await openFile(b.page, first.name, first.text);
@@ -98,16 +94,17 @@ test('an exported JSON file imports back to exactly the same documents', async (
     };
     assert.deepEqual(strip(second.text), strip(first.text));
     assert.equal(await b.page.locator('#doc-list .done').count(), 1);
+    assert.deepEqual(b.errors, [], 'uncaught errors in the importing page');
   } finally {
-    await a.context.close();
     await b.context.close();
   }
 });
 
-appTest(env, 'without the wasm package the page says so, and manual annotation, saving and export still work', async ({ page }) => {
+/** Without an engine: its banner says why (`why`), and a span is still made by hand. */
+async function byHandWithoutEngine(page, why) {
   assert.equal(await page.textContent('#engine-status'), 'Pre-annotation unavailable');
   const banner = await page.locator('#banner-engine').textContent();
-  assert.match(banner, /could not be loaded/);
+  assert.match(banner, why);
   assert.match(banner, /annotate by hand/);
   const text = 'Minister Lakshmi Reddy visited Warangal on Monday.';
   await pasteDocument(page, text);
@@ -115,6 +112,10 @@ appTest(env, 'without the wasm package the page says so, and manual annotation, 
   await selectRange(page, text.indexOf('Lakshmi'), text.indexOf('Reddy') + 5);
   await page.keyboard.press('1');
   assert.equal(await page.locator('#text mark[data-label="PER"]').textContent(), 'Lakshmi Reddy');
+}
+
+appTest(env, 'without the wasm package the page says so, and manual annotation, saving and export still work', async ({ page }) => {
+  await byHandWithoutEngine(page, /could not be loaded/);
   const data = JSON.parse((await download(page, '#export-json')).text);
   assert.deepEqual(data.documents[0].spans.map((s) => [s.label, s.text]), [['PER', 'Lakshmi Reddy']]);
   assert.equal(data.documents[0].lang, 'en');
@@ -156,7 +157,7 @@ appTest(env, 'a full storage quota: a clear message, nothing lost, a download of
   await page.waitForFunction(() => window.lede.persist.state === 'saved');
   assert.equal(await page.locator('#banner-save').count(), 0);
   await page.reload();
-  await openApp(page, env.server.url);
+  await waitEngine(page);
   assert.equal(await reviewedPer(), 1);
 }, { init: quotaTrap });
 
@@ -196,49 +197,28 @@ appTest(env, 'a huge paste (over 5 MB) warns, is added, and the page stays respo
   t.diagnostic(`huge paste: ${Date.now() - t0} ms to pre-annotate ${spans} spans`);
 });
 
-test('an engine that crashes or hangs is replaced; the page reports it and pre-annotates the next document', async () => {
-  const fake = await startServer({ pkg: join(fileURLToPath(new URL('.', import.meta.url)), 'fake-pkg') });
-  const { context, page, errors } = await newPage(env.browser, { init: () => { window.__ledeEngineTimeoutMs = 1500; } });
-  try {
-    await openApp(page, fake.url);
-    await pasteDocument(page, 'CRASH of the engine');
-    assert.match(await page.locator('#notices .notice.error').last().textContent(), /failed: unreachable/);
-    await page.waitForFunction(() => window.lede.engine.status === 'ready');
-    await pasteDocument(page, 'HANG forever');
-    assert.match(await page.locator('#notices .notice.error').last().textContent(), /longer than .* restarted/);
-    await page.waitForFunction(() => window.lede.engine.status === 'ready');
-    await pasteDocument(page, 'ACME opened a plant.');
-    assert.equal(await page.locator('#text mark[data-label="ORG"]').textContent(), 'ACME');
-    // The failed documents stay, ready for manual work.
-    assert.equal(await page.locator('#doc-list li').count(), 3);
-    assert.deepEqual(errors, []);
-  } finally {
-    await context.close();
-    await fake.close();
-  }
-});
+appTest(env, 'an engine that crashes or hangs is replaced; the page reports it and pre-annotates the next document', async ({ page }) => {
+  await pasteDocument(page, 'CRASH of the engine');
+  assert.match(await page.locator('#notices .notice.error').last().textContent(), /failed: unreachable/);
+  await page.waitForFunction(() => window.lede.engine.status === 'ready');
+  await pasteDocument(page, 'HANG forever');
+  assert.match(await page.locator('#notices .notice.error').last().textContent(), /longer than .* restarted/);
+  await page.waitForFunction(() => window.lede.engine.status === 'ready');
+  await pasteDocument(page, 'ACME opened a plant.');
+  assert.equal(await page.locator('#text mark[data-label="ORG"]').textContent(), 'ACME');
+  // The failed documents stay, ready for manual work.
+  assert.equal(await page.locator('#doc-list li').count(), 3);
+}, { server: 'fake', init: () => { window.__ledeEngineTimeoutMs = 1500; } });
 
-test('a browser without WebAssembly SIMD is told so, and manual annotation still works', async () => {
-  const { context, page, errors } = await newPage(env.browser);
-  try {
-    // The worker's SIMD probe fails as it would in an old browser.
-    await context.route('**/worker.js', async (route) => {
-      const res = await route.fetch();
-      const body = 'WebAssembly.validate = () => false;\n' + (await res.text());
-      await route.fulfill({ response: res, body });
-    });
-    await openApp(page, env.server.url, { engine: 'failed' });
-    const banner = await page.locator('#banner-engine').textContent();
-    assert.match(banner, /lacks WebAssembly SIMD/);
-    assert.match(banner, /annotate by hand/);
-    const text = 'Minister Lakshmi Reddy visited Warangal on Monday.';
-    await pasteDocument(page, text);
-    assert.equal(await page.locator('#text mark').count(), 0, 'no pre-annotation');
-    await selectRange(page, text.indexOf('Warangal'), text.indexOf('Warangal') + 8);
-    await page.keyboard.press('3');
-    assert.equal(await page.locator('#text mark[data-label="LOC"]').textContent(), 'Warangal');
-    assert.deepEqual(errors, []);
-  } finally {
-    await context.close();
-  }
-});
+// The worker's SIMD probe fails as it would in an old browser.
+async function withoutSimd(context) {
+  await context.route('**/worker.js', async (route) => {
+    const res = await route.fetch();
+    const body = 'WebAssembly.validate = () => false;\n' + (await res.text());
+    await route.fulfill({ response: res, body });
+  });
+}
+
+appTest(env, 'a browser without WebAssembly SIMD is told so, and manual annotation still works', async ({ page }) => {
+  await byHandWithoutEngine(page, /lacks WebAssembly SIMD/);
+}, { setup: withoutSimd, engine: 'failed' });
