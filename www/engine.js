@@ -3,7 +3,12 @@
 // every request rejects and manual annotation goes on without pre-annotation.
 // A worker whose engine crashed (a wasm trap) or that takes far too long over
 // a request is replaced by a fresh one; the request in hand fails with a
-// message, the ones queued behind it are sent again.
+// message, the ones queued behind it go to the new worker.
+//
+// Requests wait here, not in the worker, and the worker is given one at a
+// time once it is ready: a request's time limit then measures the engine's
+// work on that request alone, never the module's loading (which has its own
+// limit and message) nor the requests queued before it.
 
 const LOAD_TIMEOUT_MS = 30_000;
 const MAX_RESTARTS = 3;
@@ -21,7 +26,8 @@ export class EngineClient extends EventTarget {
     this.status = 'loading'; // 'loading' | 'ready' | 'failed'
     this.message = '';
     this.version = '';
-    this.pending = new Map(); // id -> {resolve, reject, msg, timer}
+    this.pending = new Map(); // id -> {resolve, reject, msg, timer}, in the order asked
+    this.inHand = null; // the id of the request the worker is working on
     this.nextId = 1;
     this.restarts = 0;
     this.start();
@@ -35,7 +41,9 @@ export class EngineClient extends EventTarget {
       this.fail(`could not start the extraction worker: ${e.message}`);
       return;
     }
-    this.worker.onmessage = (ev) => this.onMessage(ev.data);
+    const worker = this.worker;
+    // A message a replaced worker posted before it was stopped is not an answer.
+    this.worker.onmessage = (ev) => worker === this.worker && this.onMessage(ev.data);
     this.worker.onerror = (ev) => {
       ev.preventDefault?.();
       this.fail(ev.message ? `the extraction worker stopped: ${ev.message}` : 'the extraction worker could not be loaded (worker.js missing, or module workers unsupported)');
@@ -50,19 +58,20 @@ export class EngineClient extends EventTarget {
       clearTimeout(this.loadTimer);
       this.status = 'ready';
       this.version = msg.version;
-      // Requests that were in the hands of a worker that was replaced.
-      for (const [id, p] of this.pending) if (p.worker !== this.worker) this.send(id, p);
       this.dispatchEvent(new Event('status'));
+      this.next();
     } else if (msg.type === 'failed') {
       this.fail(msg.message);
     } else if (msg.type === 'result' || msg.type === 'error') {
       const p = this.pending.get(msg.id);
-      if (!p) return;
+      if (!p || msg.id !== this.inHand) return;
       this.pending.delete(msg.id);
+      this.inHand = null;
       clearTimeout(p.timer);
       if (msg.type === 'result') p.resolve(msg.result);
       else p.reject(new Error(msg.message));
       if (msg.crashed) this.restart(msg.id, null);
+      else this.next();
     }
   }
 
@@ -92,7 +101,7 @@ export class EngineClient extends EventTarget {
       p.reject(new Error(reason));
     }
     this.worker.terminate();
-    for (const q of this.pending.values()) clearTimeout(q.timer);
+    this.inHand = null;
     this.restarts += 1;
     if (this.restarts > MAX_RESTARTS) {
       this.fail(`the extraction engine failed ${this.restarts} times and was stopped`);
@@ -103,10 +112,15 @@ export class EngineClient extends EventTarget {
     this.start();
   }
 
-  send(id, p) {
-    clearTimeout(p.timer);
-    p.timer = setTimeout(() => this.restart(id, `the engine took longer than ${requestTimeout(p.msg.text) / 1000} s and was restarted`), requestTimeout(p.msg.text));
-    p.worker = this.worker;
+  /** Gives the ready worker the oldest waiting request, when it has none in hand. */
+  next() {
+    if (this.status !== 'ready' || this.inHand !== null) return;
+    const first = this.pending.entries().next();
+    if (first.done) return;
+    const [id, p] = first.value;
+    this.inHand = id;
+    const ms = requestTimeout(p.msg.text);
+    p.timer = setTimeout(() => this.restart(id, `the engine took longer than ${ms / 1000} s and was restarted`), ms);
     this.worker.postMessage(p.msg);
   }
 
@@ -117,8 +131,7 @@ export class EngineClient extends EventTarget {
     return new Promise((resolve, reject) => {
       const p = { resolve, reject, msg: { type: 'annotate', id, text, lang, dct }, timer: null };
       this.pending.set(id, p);
-      // Before 'ready' the worker queues the message itself (it awaits its own loading).
-      this.send(id, p);
+      this.next();
     });
   }
 }
