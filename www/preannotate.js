@@ -35,15 +35,31 @@ export class PreAnnotator extends EventTarget {
     this.tokens = new Map();
     this.busy = new Set();
     this.progress = new Map(); // doc id -> fraction done, for long documents
-    this.waiting = new Set();
+    // Runs asked for while the engine loads: doc id -> the options of the run.
+    this.waiting = new Map();
     engine.addEventListener('status', () => {
-      if (engine.status === 'ready') {
-        for (const id of this.waiting) this.run(id, { undoable: false });
-      } else if (engine.status === 'failed') {
-        for (const id of this.waiting) this.fallback(id);
-      }
+      if (engine.status === 'loading') return;
+      const queued = [...this.waiting];
       this.waiting.clear();
+      // Ready: the runs go ahead; failed: each takes the no-engine path of run(),
+      // which still records the undo step of a date or language change.
+      for (const [id, opts] of queued) this.run(id, opts);
     });
+  }
+
+  /**
+   * Queues a run until the engine has loaded. Several asked for one document
+   * make one run that is one undo step back to before the first of them (its
+   * fieldsBefore); a change made before the document's first pre-annotation
+   * (which is no undo step) becomes part of that first run.
+   */
+  queue(id, opts) {
+    const prev = this.waiting.get(id);
+    this.waiting.set(id, prev ? {
+      undoable: prev.undoable && opts.undoable,
+      announce: prev.announce || opts.announce,
+      fieldsBefore: prev.fieldsBefore || opts.fieldsBefore,
+    } : opts);
   }
 
   /** Documents restored or imported without pre-annotation get it now. */
@@ -73,7 +89,7 @@ export class PreAnnotator extends EventTarget {
     const doc = this.store.docs.get(id);
     if (!doc) return;
     if (this.engine.status === 'loading') {
-      this.waiting.add(id);
+      this.queue(id, { undoable, announce, fieldsBefore });
       return;
     }
     if (this.engine.status === 'failed') {

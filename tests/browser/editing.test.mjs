@@ -2,7 +2,7 @@
 // move between spans, edit a value, and find the work again after a reload.
 
 import assert from 'node:assert/strict';
-import { useApp, appTest, waitEngine, pasteDocument, selectRange, waitIdle, loadSample } from './helpers.mjs';
+import { useApp, appTest, slowEngineLoad, waitEngine, pasteDocument, selectRange, waitIdle, loadSample } from './helpers.mjs';
 
 const env = useApp();
 
@@ -141,6 +141,27 @@ appTest(env, 'changing the document date re-resolves machine values but keeps th
   await page.keyboard.press('Control+Shift+z');
   assert.equal(await page.inputValue('#doc-dct'), '2030-06-01');
 });
+
+appTest(env, 'date changes made while the engine is still loading are one undo step with their re-run', async ({ page }) => {
+  await pasteDocument(page, TEXT);
+  await page.reload();
+  await waitEngine(page, { engine: 'loading' });
+  // Two changes before the engine is there: one run, one step back to before the first.
+  for (const date of ['2029-01-01', '2030-06-01']) {
+    await page.fill('#doc-dct', date);
+    await page.dispatchEvent('#doc-dct', 'change');
+  }
+  assert.equal(await page.evaluate(() => window.lede.engine.status), 'loading');
+  await waitEngine(page);
+  await waitIdle(page);
+  assert.equal((await spans(page)).find((x) => quote(x).startsWith('April 14')).value, '2030-04-14');
+  await page.focus('#text');
+  await page.keyboard.press('Control+z');
+  assert.equal(await page.inputValue('#doc-dct'), '2025-03-11');
+  assert.equal((await spans(page)).find((x) => quote(x).startsWith('April 14')).value, '2025-04-14');
+  await page.keyboard.press('Control+Shift+z');
+  assert.equal(await page.inputValue('#doc-dct'), '2030-06-01');
+}, { setup: slowEngineLoad(2000) });
 
 appTest(env, 'work survives a reload: documents, spans, corrections, labels and the current document', async ({ page }) => {
   await loadSample(page, 'en');

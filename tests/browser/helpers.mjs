@@ -129,6 +129,16 @@ export function appTest(env, name, fn, { init, setup, server = 'server', engine 
   });
 }
 
+/** For appTest's setup: the engine's module arrives only after `ms`, at every load (a slow network or device). */
+export function slowEngineLoad(ms) {
+  return async (context) => {
+    await context.route('**/pkg/lede.js', async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      await route.continue();
+    });
+  };
+}
+
 /** Opens the page and waits until the engine has loaded (or failed). */
 export async function openApp(page, url, { engine = 'ready' } = {}) {
   await page.goto(url);

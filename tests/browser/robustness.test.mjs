@@ -3,7 +3,7 @@
 // full storage quota, a huge paste, and the export → import round trip.
 
 import assert from 'node:assert/strict';
-import { useApp, appTest, newPage, openApp, waitEngine, pasteDocument, selectRange, waitIdle, loadSample, download } from './helpers.mjs';
+import { useApp, appTest, slowEngineLoad, newPage, openApp, waitEngine, pasteDocument, selectRange, waitIdle, loadSample, download } from './helpers.mjs';
 
 const env = useApp();
 
@@ -210,14 +210,6 @@ appTest(env, 'an engine that crashes or hangs is replaced; the page reports it a
   assert.equal(await page.locator('#doc-list li').count(), 3);
 }, { server: 'fake', init: () => { window.__ledeEngineTimeoutMs = 1500; } });
 
-// The engine's module arrives only after `ms` (a slow network or device).
-const slowLoad = (ms) => async (context) => {
-  await context.route('**/pkg/lede.js', async (route) => {
-    await new Promise((resolve) => setTimeout(resolve, ms));
-    await route.continue();
-  });
-};
-
 appTest(env, "a request's time limit counts neither the engine's loading nor the requests queued before it", async ({ page }) => {
   const ask = (texts) => page.evaluate((ts) => Promise.all(ts.map((t) => window.lede.engine.annotate(t, 'auto', '').then(
     (r) => r.spans.map((s) => s.label).join(), (e) => e.message))), texts);
@@ -227,7 +219,7 @@ appTest(env, "a request's time limit counts neither the engine's loading nor the
   // Three requests of 0.6 s each, asked at once: the last is done 1.8 s after it was asked.
   assert.deepEqual(await ask(['SLOW one', 'SLOW two', 'SLOW three']), ['ORG', 'ORG', 'ORG']);
   assert.equal(await page.evaluate(() => window.lede.engine.restarts), 0, 'no restart');
-}, { server: 'fake', engine: 'loading', setup: slowLoad(2500), init: () => { window.__ledeEngineTimeoutMs = 1000; } });
+}, { server: 'fake', engine: 'loading', setup: slowEngineLoad(2500), init: () => { window.__ledeEngineTimeoutMs = 1000; } });
 
 // The worker's SIMD probe fails as it would in an old browser.
 async function withoutSimd(context) {
