@@ -34,7 +34,8 @@ async function main() {
 
   if (saved?.rescued) persist.settleRescue(saved.rescued);
 
-  // Changes not written yet are rescued synchronously as the tab goes away;
+  // Changes not written yet are rescued synchronously as the tab goes away
+  // (both events, as a browser may fire only one; persist.rescue writes once);
   // when saving is failing, closing the tab asks first.
   addEventListener('pagehide', () => persist.rescue());
   addEventListener('beforeunload', (ev) => {

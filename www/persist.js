@@ -143,6 +143,9 @@ export class Persistence extends EventTarget {
     this.dirtyMeta = false;
     this.timer = null;
     this.running = null;
+    // Changes counted, and the count the last rescue copy was written at.
+    this.changes = 0;
+    this.rescuedAt = -1;
     store.addEventListener('dirty', (ev) => this.mark(ev.detail));
   }
 
@@ -209,9 +212,13 @@ export class Persistence extends EventTarget {
   /**
    * Called as the page goes away with changes still unwritten: writes them to
    * localStorage at once. The next start applies them and saves them properly.
+   * Browsers fire beforeunload, pagehide or both, and the page calls this on
+   * each: a second call with no change since the first does nothing (an
+   * unload that did not happen, followed by more edits, is rescued again).
    */
   rescue() {
-    if (!this.backend || !this.unsaved) return;
+    if (!this.backend || !this.unsaved || this.rescuedAt === this.changes) return;
+    this.rescuedAt = this.changes;
     try {
       const docs = [...this.dirtyDocs].map((id) => this.store.docs.get(id)).filter(Boolean).map(record);
       localStorage.setItem(RESCUE_KEY, JSON.stringify({
@@ -237,6 +244,7 @@ export class Persistence extends EventTarget {
   }
 
   mark({ docId, deleted, meta }) {
+    this.changes += 1;
     if (docId) {
       if (deleted) {
         this.dirtyDocs.delete(docId);

@@ -204,6 +204,43 @@ appTest(env, 'work survives a reload: documents, spans, corrections, labels and 
   assert.equal(await page.locator('#legend button[data-label="MISC"]').count(), 0);
 });
 
+// Counts the writes of the rescue copy in sessionStorage, which outlives a reload of the tab.
+function countRescues() {
+  const setItem = Storage.prototype.setItem;
+  Storage.prototype.setItem = function counted(k, v) {
+    if (this === localStorage && k.startsWith('lede:v1:rescue')) setItem.call(sessionStorage, 'rescues', String(Number(sessionStorage.getItem('rescues')) + 1));
+    return setItem.call(this, k, v);
+  };
+}
+
+appTest(env, 'leaving the page with changes unsaved writes the rescue copy once, and again after an unload that did not happen', async ({ page }) => {
+  await pasteDocument(page, TEXT);
+  const rescues = () => page.evaluate(() => Number(sessionStorage.getItem('rescues')));
+  // From now on a save never finishes (a slow disk): the changes stay unsaved.
+  await page.evaluate(() => { window.lede.persist.backend.save = () => new Promise(() => {}); });
+  await selectRange(page, ...at('second meeting'));
+  await page.keyboard.press('4');
+  await page.waitForFunction(() => Boolean(window.lede.persist.running));
+  await selectRange(page, ...at('officials'));
+  await page.keyboard.press('4');
+  // beforeunload and pagehide, as a closing tab fires them: one copy.
+  await page.evaluate(() => { dispatchEvent(new Event('beforeunload')); dispatchEvent(new Event('pagehide')); });
+  assert.equal(await rescues(), 1);
+  // The page did not go after all; a later edit is rescued by whichever event comes.
+  await selectRange(page, ...at('follows'));
+  await page.keyboard.press('4');
+  await page.evaluate(() => dispatchEvent(new Event('pagehide')));
+  assert.equal(await rescues(), 2);
+  await page.evaluate(() => dispatchEvent(new Event('beforeunload')));
+  assert.equal(await rescues(), 2);
+  // A real reload with nothing new: no copy written, and all three edits come back.
+  await page.reload();
+  await waitEngine(page);
+  assert.equal(await rescues(), 2);
+  const misc = (await spans(page)).filter((x) => x.label === 'MISC').map(quote);
+  assert.deepEqual(misc, ['officials', 'second meeting', 'follows']);
+}, { init: countRescues });
+
 appTest(env, 'review flow: N jumps to unreviewed spans, A accepts, Alt+arrows switch documents, Ctrl+Enter marks done and moves on', async ({ page }) => {
   await pasteDocument(page, TEXT, { title: 'One' });
   await pasteDocument(page, TEXT.replace('NEW DELHI', 'CHENNAI'), { title: 'Two' });
