@@ -994,7 +994,7 @@ impl Engine {
                     j += 1;
                 }
             }
-            let implied = Implied { tense: tense_near(tokens, f, l) };
+            let implied = Implied { tense: tense_near(&self.grammar, tokens, f, l) };
             out.push(Extraction { start, end, kind: rule.kind, rule: rule.id.clone(), said, implied });
         }
     }
@@ -1097,20 +1097,24 @@ pub fn apply(s: &mut Said, field: Field, v: Val) {
 }
 
 /// The nearest tense cue in the sentence, looking up to 12 tokens each way.
-fn tense_near(tokens: &Tokens, first: usize, last: usize) -> Tense {
+/// An auxiliary takes the tense of the cue right after it: "were planning",
+/// "was expected" look ahead, though "were" and "was" alone look back.
+fn tense_near(g: &Grammar, tokens: &Tokens, first: usize, last: usize) -> Tense {
     let toks = &tokens.toks;
     let sent = toks[first].sentence;
-    for d in 1..=12usize {
-        if d <= first {
-            let t = &toks[first - d];
-            if t.sentence == sent && t.tense != Tense::Unknown {
-                return t.tense;
-            }
+    let cue = |i: usize| {
+        let t = &toks[i];
+        match toks.get(i + 1) {
+            Some(next) if t.word != NONE && g.entries[t.word as usize].aux && next.sentence == sent && next.tense != Tense::Unknown => next.tense,
+            _ => t.tense,
         }
-        if let Some(t) = toks.get(last + d) {
-            if t.sentence == sent && t.tense != Tense::Unknown {
-                return t.tense;
-            }
+    };
+    for d in 1..=12usize {
+        if d <= first && toks[first - d].sentence == sent && toks[first - d].tense != Tense::Unknown {
+            return cue(first - d);
+        }
+        if last + d < toks.len() && toks[last + d].sentence == sent && toks[last + d].tense != Tense::Unknown {
+            return cue(last + d);
         }
     }
     Tense::Unknown

@@ -338,6 +338,9 @@ pub struct WordEntry {
     /// Takes a following "." along ("Feb.").
     pub abbr: bool,
     pub tense: Tense,
+    /// An auxiliary ("was", "were"): its verb group is read by the cue after
+    /// it ("were planning" looks ahead).
+    pub aux: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -577,6 +580,11 @@ impl Grammar {
             "word" => {
                 // Known words with no class: not taken for parts of a name.
                 self.id(&word);
+                return Ok(());
+            }
+            "tense" if value == "aux" => {
+                let id = self.id(&word);
+                self.entries[id as usize].aux = true;
                 return Ok(());
             }
             "tense" => {

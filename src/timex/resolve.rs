@@ -21,6 +21,13 @@ pub struct Anchor {
     pub quarter: Option<u8>,
 }
 
+impl Anchor {
+    /// The day, when the last date spoken of named one.
+    fn date(self) -> Option<Date> {
+        self.month.zip(self.day).and_then(|(m, d)| Date::new(self.year, m, d))
+    }
+}
+
 /// A resolved calendar point at some granularity; `None` parts print as X.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Point {
@@ -312,16 +319,23 @@ fn date(s: &Said, tense: Tense, dct: Option<Date>, anchor: Option<Anchor>) -> Po
         if let Some(p) = anchor.and_then(|a| shifted_anchor(a, dir as i64 * n, unit)) {
             return p;
         }
+    } else if s.that && s.weekday.is_some() {
+        // "the following Monday", "the previous Friday": the first such day
+        // after or before the last day spoken of; without one, as "next
+        // Monday" and "last Friday" are read (below).
+        let w = s.weekday.unwrap_or(1);
+        if let Some(d) = anchor.and_then(Anchor::date) {
+            return at(pick_weekday(w, s.rel, tense, d), Unit::Day);
+        }
     } else if s.that {
         // "that day", "the following year": the last date spoken of,
         // shifted by `rel` of the unit.
         let a = anchor;
         let n = s.rel.unwrap_or(0);
-        let day_of = |a: Anchor| a.month.zip(a.day).and_then(|(m, d)| Date::new(a.year, m, d));
         return match (s.unit, s.season, s.month) {
             (_, Some(se), _) => Point::Season(a.map(|a| a.year + n), se),
             (_, _, Some(m)) => Point::Day(a.map(|a| a.year), Some(m), s.day),
-            (Some(Unit::Day), _, _) => match (a, a.and_then(day_of)) {
+            (Some(Unit::Day), _, _) => match (a, a.and_then(Anchor::date)) {
                 (_, Some(d)) => at(d.add_days(n as i64), Unit::Day),
                 // Only the month (or year) of the last date is known.
                 (Some(a), None) if n == 0 => Point::Day(Some(a.year), a.month, None),
