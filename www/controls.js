@@ -144,6 +144,7 @@ export class Controls {
       saved: 'All changes saved',
       error: p.quota ? 'Not saved: storage full' : 'Not saved',
       unavailable: 'Cannot save in this browser',
+      conflict: 'Not saving: newer work in another tab',
     }[p.state];
     pill.title = p.backend ? `Autosaved in this browser (${p.backend.name})` : '';
     if (p.backend && navigator.storage?.estimate && p.state === 'saved') {
@@ -151,13 +152,15 @@ export class Controls {
         if (usage != null && quota) pill.title = `Autosaved in this browser (${p.backend.name}): ${(usage / 1e6).toFixed(1)} MB used of ${(quota / 1e6).toFixed(0)} MB available`;
       }).catch(() => {});
     }
-    if (p.state === 'error' || p.state === 'unavailable') {
-      this.banner('save', p.message, {
-        actions: [
-          { label: 'Download JSON', run: () => this.exportJson({ all: true }) },
-          ...(p.state === 'error' ? [{ label: 'Try again', run: () => p.flush() }] : []),
-        ],
-      });
+    if (p.state === 'error' || p.state === 'unavailable' || p.state === 'conflict') {
+      const download = { label: 'Download JSON', run: () => this.exportJson({ all: true }) };
+      const actions = {
+        error: [download, { label: 'Try again', run: () => p.flush() }],
+        unavailable: [download],
+        // Reloading keeps unsaved changes as copies (the rescue copy), so it need not ask.
+        conflict: [...(p.unsaved ? [download] : []), { label: 'Reload', run: () => { p.leaving = true; location.reload(); } }],
+      }[p.state];
+      this.banner('save', p.message, { actions });
     } else {
       this.banner('save', null);
     }

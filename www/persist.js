@@ -2,6 +2,16 @@
 // IndexedDB (localStorage when IndexedDB is unavailable). A failed write
 // (a full quota, most often) keeps everything in memory, keeps the changes
 // marked unsaved, reports the failure, and is retried on the next change.
+//
+// Several tabs of the page share that storage. Each save raises a revision
+// number kept in the meta record, after checking in the same transaction
+// that it is still the revision this tab loaded or last wrote. A tab that
+// finds another tab has saved since (at its next save, or at once through a
+// BroadcastChannel message) is behind: it stops saving rather than write its
+// older state over the newer work, and says so (state 'conflict'). Its
+// unsaved changes are not dropped: the rescue copy written as it closes is
+// based on its revision, and the next start adds the documents it changed as
+// copies next to the newer ones instead of applying them over.
 
 import { sanitizeLabels } from './labels.js';
 
@@ -10,8 +20,10 @@ const DB_VERSION = 1;
 const LS_PREFIX = 'lede:v1:';
 // Changes not yet written when the tab goes away are put here, synchronously
 // (an IndexedDB write started while a page unloads may never finish), and
-// applied on the next start.
+// applied on the next start: one key per tab (RESCUE_KEY:tab id), so that two
+// tabs closing together keep both; the bare key is an older page's copy.
 const RESCUE_KEY = 'lede:v1:rescue';
+const CHANNEL = 'lede-saves';
 const DOC_FIELDS = ['id', 'title', 'text', 'langSetting', 'lang', 'dct', 'dctSource', 'status', 'spans', 'rejected', 'created', 'annotated'];
 
 function record(doc) {
@@ -22,6 +34,16 @@ function record(doc) {
 
 function isQuota(e) {
   return e && (e.name === 'QuotaExceededError' || e.name === 'NS_ERROR_DOM_QUOTA_REACHED' || e.code === 22 || /quota/i.test(String(e.message)));
+}
+
+/** The revision of a saved meta record (0 before revisions were saved). */
+function revOf(meta) {
+  return meta && Number.isInteger(meta.rev) ? meta.rev : 0;
+}
+
+/** Another tab saved after the revision this one is based on. */
+class ConflictError extends Error {
+  name = 'ConflictError';
 }
 
 function validRecord(d) {
@@ -57,26 +79,45 @@ class IdbBackend {
     return { docs, meta: meta || null };
   }
 
-  save(docs, deleted, meta) {
+  /** Writes, if the stored revision is still `base` (checked in the same transaction: no other tab can write in between). */
+  save(docs, deleted, meta, base) {
     return new Promise((resolve, reject) => {
       let tx;
-      try {
-        tx = this.db.transaction(['docs', 'meta'], 'readwrite');
-        const store = tx.objectStore('docs');
-        for (const d of docs) store.put(d);
-        for (const id of deleted) store.delete(id);
-        if (meta) tx.objectStore('meta').put(meta, 'state');
-      } catch (e) {
+      let failure = null;
+      const abort = (e) => {
+        failure = e;
         try {
           tx?.abort();
         } catch {
           // nothing to abort
         }
+      };
+      try {
+        tx = this.db.transaction(['docs', 'meta'], 'readwrite');
+        const metaStore = tx.objectStore('meta');
+        const check = metaStore.get('state');
+        check.onsuccess = () => {
+          const rev = revOf(check.result);
+          if (rev !== base) {
+            abort(new ConflictError(`another tab saved revision ${rev}`));
+            return;
+          }
+          try {
+            const store = tx.objectStore('docs');
+            for (const d of docs) store.put(d);
+            for (const id of deleted) store.delete(id);
+            metaStore.put(meta, 'state');
+          } catch (e) {
+            abort(e);
+          }
+        };
+      } catch (e) {
+        abort(e);
         reject(e);
         return;
       }
       tx.oncomplete = () => resolve();
-      tx.onabort = () => reject(tx.error || new DOMException('the save was aborted', 'AbortError'));
+      tx.onabort = () => reject(failure || tx.error || new DOMException('the save was aborted', 'AbortError'));
       tx.onerror = (ev) => ev.preventDefault();
     });
   }
@@ -102,19 +143,32 @@ class LocalBackend {
         // skipped below as invalid
       }
     }
-    let meta = null;
-    try {
-      meta = JSON.parse(localStorage.getItem(`${LS_PREFIX}meta`) || 'null');
-    } catch {
-      meta = null;
-    }
-    return { docs, meta };
+    return { docs, meta: this.meta() };
   }
 
-  async save(docs, deleted, meta) {
+  meta() {
+    try {
+      return JSON.parse(localStorage.getItem(`${LS_PREFIX}meta`) || 'null');
+    } catch {
+      return null;
+    }
+  }
+
+  /** Writes, if the stored revision is still `base` (the check and the writes run without a pause). */
+  async save(docs, deleted, meta, base) {
+    const rev = revOf(this.meta());
+    if (rev !== base) throw new ConflictError(`another tab saved revision ${rev}`);
     for (const d of docs) localStorage.setItem(`${LS_PREFIX}doc:${d.id}`, JSON.stringify(d));
     for (const id of deleted) localStorage.removeItem(`${LS_PREFIX}doc:${id}`);
     if (meta) localStorage.setItem(`${LS_PREFIX}meta`, JSON.stringify(meta));
+  }
+}
+
+function removeItem(key) {
+  try {
+    localStorage.removeItem(key);
+  } catch {
+    // no localStorage
   }
 }
 
@@ -126,7 +180,7 @@ function asPromise(req) {
 }
 
 /**
- * state: 'idle' | 'saving' | 'saved' | 'error' | 'unavailable'
+ * state: 'idle' | 'saving' | 'saved' | 'error' | 'unavailable' | 'conflict'
  * Emits 'status' whenever state changes; `message` explains errors.
  */
 export class Persistence extends EventTarget {
@@ -146,7 +200,20 @@ export class Persistence extends EventTarget {
     // Changes counted, and the count the last rescue copy was written at.
     this.changes = 0;
     this.rescuedAt = -1;
+    // The saved revision this tab's state is based on, and who this tab is.
+    this.rev = 0;
+    this.tab = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+    // Rescue copies of closed tabs that this start took in, removed once saved properly.
+    this.adopted = [];
+    // Set when the page reloads itself on purpose: leaving then need not ask.
+    this.leaving = false;
     store.addEventListener('dirty', (ev) => this.mark(ev.detail));
+    if (typeof BroadcastChannel === 'function') {
+      this.channel = new BroadcastChannel(CHANNEL);
+      this.channel.onmessage = (ev) => {
+        if (this.backend && Number.isInteger(ev.data?.rev) && ev.data.rev > this.rev) this.fallBehind();
+      };
+    }
   }
 
   /** Opens storage and returns what was saved (or null). Never throws. */
@@ -167,15 +234,9 @@ export class Persistence extends EventTarget {
       return null;
     }
     try {
-      let { docs, meta } = await this.backend.load();
-      const rescued = this.readRescue();
-      if (rescued) {
-        const byId = new Map(docs.map((d) => [d.id, d]));
-        for (const d of rescued.docs) byId.set(d.id, d);
-        for (const id of rescued.deleted) byId.delete(id);
-        docs = [...byId.values()];
-        meta = rescued.meta || meta;
-      }
+      const loaded = await this.backend.load();
+      this.rev = revOf(loaded.meta);
+      const { docs, meta, rescued, copies } = this.takeRescues(loaded.docs, loaded.meta);
       const good = docs.filter(validRecord);
       const dropped = docs.length - good.length;
       good.sort((a, b) => (a.created || 0) - (b.created || 0));
@@ -186,7 +247,8 @@ export class Persistence extends EventTarget {
         labels: sanitizeLabels(meta?.labels),
         settings: meta?.settings && typeof meta.settings === 'object' ? meta.settings : null,
         dropped,
-        rescued: rescued ? rescued.docs.map((d) => d.id).concat(rescued.deleted) : null,
+        rescued: rescued.length ? rescued : null,
+        copies,
       };
     } catch (e) {
       this.setState('error', `Could not read saved work (${e.message}).`);
@@ -198,15 +260,75 @@ export class Persistence extends EventTarget {
     return { order: this.store.order, currentId: this.store.currentId, labels: this.store.labels, settings: this.store.settings };
   }
 
-  readRescue() {
+  /** The rescue copies of tabs that went away, oldest first; unreadable ones are only noted for removal. */
+  readRescues() {
+    const out = [];
     try {
-      const raw = localStorage.getItem(RESCUE_KEY);
-      if (!raw) return null;
-      const r = JSON.parse(raw);
-      return { docs: Array.isArray(r.docs) ? r.docs : [], deleted: Array.isArray(r.deleted) ? r.deleted : [], meta: r.meta || null };
+      for (let i = 0; i < localStorage.length; i++) {
+        const key = localStorage.key(i);
+        if (key !== RESCUE_KEY && !key.startsWith(`${RESCUE_KEY}:`)) continue;
+        this.adopted.push(key);
+        try {
+          const r = JSON.parse(localStorage.getItem(key));
+          out.push({
+            at: Number(r.at) || 0,
+            tab: r.tab ?? null,
+            rev: Number.isInteger(r.rev) ? r.rev : null,
+            docs: Array.isArray(r.docs) ? r.docs.filter((d) => d && typeof d.id === 'string') : [],
+            deleted: Array.isArray(r.deleted) ? r.deleted : [],
+            meta: r.meta || null,
+          });
+        } catch {
+          // unreadable: nothing to take from it
+        }
+      }
     } catch {
-      return null;
+      // no localStorage
     }
+    return out.sort((a, b) => a.at - b.at);
+  }
+
+  /**
+   * Applies the rescue copies to what was loaded. A copy is applied when no
+   * other tab saved after the revision it was based on (the only save since
+   * may be its own tab's last one); a document changed in a copy that is
+   * behind, or one that an earlier copy already set, is added as a copy
+   * instead, so that neither version is lost. Returns the documents, the meta
+   * record, the ids to save again, and the titles of the copies made.
+   */
+  takeRescues(docs, meta) {
+    const byId = new Map(docs.map((d) => [d.id, d]));
+    const rev = revOf(meta);
+    const taken = new Set();
+    const rescued = [];
+    const copies = [];
+    for (const r of this.readRescues()) {
+      // Copies from before revisions were saved are applied as they always were.
+      const current = r.rev === null || r.rev === rev || (r.rev + 1 === rev && meta?.tab === r.tab);
+      for (const d of r.docs) {
+        const old = byId.get(d.id);
+        if (!old || (current && !taken.has(d.id))) {
+          byId.set(d.id, d);
+          taken.add(d.id);
+          rescued.push(d.id);
+        } else if (JSON.stringify(record(old)) !== JSON.stringify(record(d))) {
+          let n = 2;
+          while (byId.has(`${d.id}-${n}`)) n += 1;
+          const copy = { ...d, id: `${d.id}-${n}`, title: `${d.title || d.id} (unsaved changes from another tab)`, created: Date.now() + copies.length };
+          byId.set(copy.id, copy);
+          rescued.push(copy.id);
+          copies.push(copy.title);
+        }
+      }
+      if (!current) continue;
+      for (const id of r.deleted) {
+        if (taken.has(id)) continue;
+        byId.delete(id);
+        rescued.push(id);
+      }
+      meta = r.meta || meta;
+    }
+    return { docs: [...byId.values()], meta, rescued, copies };
   }
 
   /**
@@ -221,8 +343,11 @@ export class Persistence extends EventTarget {
     this.rescuedAt = this.changes;
     try {
       const docs = [...this.dirtyDocs].map((id) => this.store.docs.get(id)).filter(Boolean).map(record);
-      localStorage.setItem(RESCUE_KEY, JSON.stringify({
+      // With its revision: a tab that is behind leaves copies, not changes over newer work.
+      localStorage.setItem(`${RESCUE_KEY}:${this.tab}`, JSON.stringify({
         at: Date.now(),
+        tab: this.tab,
+        rev: this.rev,
         docs,
         deleted: [...this.deletedDocs],
         meta: this.metaRecord(),
@@ -233,14 +358,27 @@ export class Persistence extends EventTarget {
     this.flush();
   }
 
-  /** After a start that applied rescued changes: they are written properly (and the rescue copy removed). */
+  /** After a start that applied rescued changes: they are written properly, then the rescue copies are removed. */
   async settleRescue(ids) {
     for (const id of ids) {
       if (this.store.docs.has(id)) this.dirtyDocs.add(id);
       else this.deletedDocs.add(id);
     }
     this.dirtyMeta = true;
-    await this.flush();
+    if (await this.flush()) {
+      for (const key of this.adopted.splice(0)) removeItem(key);
+    }
+  }
+
+  /**
+   * Another tab saved after this tab's revision: this tab shows older work.
+   * It stops saving (its next save would overwrite the newer work) and says so.
+   */
+  fallBehind() {
+    clearTimeout(this.timer);
+    this.setState('conflict', this.unsaved
+      ? 'Lede was saved in another tab after this tab loaded its work, so this tab has stopped saving rather than overwrite that newer work. Your changes in this tab are NOT saved: Download JSON keeps them; on Reload they come back as copies of their documents, next to the newer versions.'
+      : 'Lede was saved in another tab after this tab loaded its work: this tab shows an older state, and has stopped saving rather than overwrite the newer work. Reload to go on with the latest work; nothing of this tab is lost.');
   }
 
   mark({ docId, deleted, meta }) {
@@ -257,6 +395,10 @@ export class Persistence extends EventTarget {
     }
     if (meta) this.dirtyMeta = true;
     if (!this.backend) return;
+    if (this.state === 'conflict') {
+      this.fallBehind();
+      return;
+    }
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.flush(), this.delayMs);
     if (this.state !== 'error') this.setState('saving');
@@ -269,9 +411,10 @@ export class Persistence extends EventTarget {
   /** Writes everything pending now. Resolves true when saved. */
   async flush() {
     clearTimeout(this.timer);
-    if (!this.backend) return false;
+    if (!this.backend || this.state === 'conflict') return false;
     if (this.running) {
       await this.running;
+      if (this.state === 'conflict') return false;
       if (!this.unsaved) return true;
     }
     if (!this.unsaved) return true;
@@ -281,20 +424,18 @@ export class Persistence extends EventTarget {
     this.deletedDocs.clear();
     this.dirtyMeta = false;
     const docs = ids.map((id) => this.store.docs.get(id)).filter(Boolean).map(record);
-    // The small meta record (order, current document, labels) goes with every write.
-    const meta = this.metaRecord();
+    // The small meta record (order, current document, labels) goes with every
+    // write, with the revision this save makes.
+    const base = this.rev;
+    const meta = { ...this.metaRecord(), rev: base + 1, tab: this.tab };
     this.setState('saving');
-    this.running = this.backend.save(docs, deleted, meta).then(
+    this.running = this.backend.save(docs, deleted, meta, base).then(
       () => {
+        this.rev = base + 1;
+        this.channel?.postMessage({ rev: this.rev });
         this.quota = false;
-        if (!this.unsaved) {
-          // Everything is in the real store now: an older rescue copy must not come back.
-          try {
-            localStorage.removeItem(RESCUE_KEY);
-          } catch {
-            // no localStorage
-          }
-        }
+        // Everything is in the real store now: this tab's older rescue copy must not come back.
+        if (!this.unsaved) removeItem(`${RESCUE_KEY}:${this.tab}`);
         this.setState(this.unsaved ? 'saving' : 'saved');
         return true;
       },
@@ -303,6 +444,10 @@ export class Persistence extends EventTarget {
         for (const id of ids) if (this.store.docs.has(id)) this.dirtyDocs.add(id);
         for (const id of deleted) this.deletedDocs.add(id);
         this.dirtyMeta = true;
+        if (e instanceof ConflictError) {
+          this.fallBehind();
+          return false;
+        }
         this.quota = isQuota(e);
         this.setState('error', this.quota
           ? 'Browser storage is full: your latest changes are NOT saved, but nothing is lost while this tab stays open. Download JSON now, then delete documents you no longer need.'

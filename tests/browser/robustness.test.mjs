@@ -1,6 +1,7 @@
 // Bad input and bad conditions: broken, binary, empty and out-of-range files,
 // a missing wasm package, an engine that crashes, hangs or loads slowly, a
-// full storage quota, a huge paste, and the export → import round trip.
+// full storage quota, a huge paste, the export → import round trip, and two
+// tabs saving to the same storage.
 
 import assert from 'node:assert/strict';
 import { useApp, appTest, slowEngineLoad, newPage, openApp, waitEngine, pasteDocument, selectRange, waitIdle, loadSample, download } from './helpers.mjs';
@@ -220,6 +221,74 @@ appTest(env, "a request's time limit counts neither the engine's loading nor the
   assert.deepEqual(await ask(['SLOW one', 'SLOW two', 'SLOW three']), ['ORG', 'ORG', 'ORG']);
   assert.equal(await page.evaluate(() => window.lede.engine.restarts), 0, 'no restart');
 }, { server: 'fake', engine: 'loading', setup: slowEngineLoad(2500), init: () => { window.__ledeEngineTimeoutMs = 1000; } });
+
+// Two tabs of the page in one browser: same storage.
+const TWO_TABS = 'Minister Lakshmi Reddy met officials of the Reserve Bank in Warangal on Monday.';
+
+/** Opens a second tab of the app in the context; `init` runs in it before its scripts. */
+async function secondTab(context, url, init) {
+  const tab = await context.newPage();
+  const errors = [];
+  tab.on('pageerror', (e) => errors.push(e.message));
+  if (init) await tab.addInitScript(init);
+  await openApp(tab, url);
+  return { tab, errors };
+}
+
+/** Labels the words `w` of the two-tab text MISC (key 4) in a tab. */
+async function misc(page, w) {
+  const i = TWO_TABS.indexOf(w);
+  await selectRange(page, i, i + w.length);
+  await page.keyboard.press('4');
+}
+
+const miscWords = (page) => page.evaluate(() => window.lede.store.documents().map((d) => [d.title, d.spans.filter((s) => s.label === 'MISC').map((s) => d.text.slice(s.start, s.end))]));
+
+appTest(env, 'two tabs: the one behind is told at once, stops saving over the newer work, and on Reload keeps its own edits as a copy', async ({ page, context, url }) => {
+  await pasteDocument(page, TWO_TABS, { title: 'Meeting' });
+  const { tab: other, errors } = await secondTab(context, url);
+  await other.waitForSelector('#banner-tabs');
+  // Saved in the first tab: the second is behind, and says so before it is edited.
+  await misc(page, 'officials');
+  await waitIdle(page);
+  await other.waitForSelector('#banner-save');
+  assert.match(await other.textContent('#banner-save'), /saved in another tab.*stopped saving.*nothing of this tab is lost/);
+  assert.equal(await other.textContent('#save-status'), 'Not saving: newer work in another tab');
+  // An edit there stays in that tab, and the banner says it is not saved.
+  await misc(other, 'Reserve Bank');
+  await other.waitForFunction(() => /NOT saved/.test(document.getElementById('banner-save').textContent));
+  await other.waitForTimeout(800);
+  assert.equal(await other.evaluate(() => window.lede.persist.unsaved), true);
+  // The first tab's work is what is stored.
+  await page.reload();
+  await waitEngine(page);
+  assert.deepEqual(await miscWords(page), [['Meeting', ['officials']]]);
+  // Reload in the tab behind: the newer work, and its own edit as a copy, said plainly.
+  await other.click('#banner-save button:has-text("Reload")');
+  await other.waitForFunction(() => window.lede?.store.order.length === 2);
+  await waitEngine(other);
+  assert.deepEqual(await miscWords(other), [['Meeting', ['officials']], ['Meeting (unsaved changes from another tab)', ['Reserve Bank']]]);
+  assert.match(await other.locator('#notices .notice.warn').last().textContent(), /kept as a copy: “Meeting \(unsaved changes from another tab\)”/);
+  await waitIdle(other);
+  // Saving the copy made the first tab the one behind.
+  await page.waitForSelector('#banner-save');
+  assert.deepEqual(errors, [], 'uncaught errors in the second tab');
+});
+
+appTest(env, 'two tabs, one without BroadcastChannel: its save finds the newer work and stops', async ({ page, context, url }) => {
+  await pasteDocument(page, TWO_TABS, { title: 'Meeting' });
+  const { tab: other, errors } = await secondTab(context, url, () => { delete window.BroadcastChannel; });
+  await misc(page, 'officials');
+  await waitIdle(page);
+  assert.equal(await other.locator('#banner-save').count(), 0, 'not told: no channel');
+  await misc(other, 'Reserve Bank');
+  await other.waitForSelector('#banner-save');
+  assert.match(await other.textContent('#banner-save'), /stopped saving.*NOT saved/);
+  await page.reload();
+  await waitEngine(page);
+  assert.deepEqual(await miscWords(page), [['Meeting', ['officials']]]);
+  assert.deepEqual(errors, [], 'uncaught errors in the second tab');
+});
 
 // The worker's SIMD probe fails as it would in an old browser.
 async function withoutSimd(context) {
