@@ -197,6 +197,8 @@ export class Persistence extends EventTarget {
     this.dirtyMeta = false;
     this.timer = null;
     this.running = null;
+    // What the save in flight writes, until it is written: { ids, deleted }.
+    this.writing = null;
     // Changes counted, and the count the last rescue copy was written at.
     this.changes = 0;
     this.rescuedAt = -1;
@@ -339,17 +341,23 @@ export class Persistence extends EventTarget {
    * unload that did not happen, followed by more edits, is rescued again).
    */
   rescue() {
-    if (!this.backend || !this.unsaved || this.rescuedAt === this.changes) return;
+    if (!this.backend || !(this.unsaved || this.writing) || this.rescuedAt === this.changes) return;
     this.rescuedAt = this.changes;
     try {
-      const docs = [...this.dirtyDocs].map((id) => this.store.docs.get(id)).filter(Boolean).map(record);
+      // A save in flight may never finish either: what it writes is rescued
+      // too, unless a later change (marked since) says otherwise.
+      const ids = new Set(this.writing?.ids.filter((id) => !this.deletedDocs.has(id)));
+      const deleted = new Set(this.writing?.deleted.filter((id) => !this.dirtyDocs.has(id)));
+      for (const id of this.dirtyDocs) ids.add(id);
+      for (const id of this.deletedDocs) deleted.add(id);
+      const docs = [...ids].map((id) => this.store.docs.get(id)).filter(Boolean).map(record);
       // With its revision: a tab that is behind leaves copies, not changes over newer work.
       localStorage.setItem(`${RESCUE_KEY}:${this.tab}`, JSON.stringify({
         at: Date.now(),
         tab: this.tab,
         rev: this.rev,
         docs,
-        deleted: [...this.deletedDocs],
+        deleted: [...deleted],
         meta: this.metaRecord(),
       }));
     } catch {
@@ -429,8 +437,10 @@ export class Persistence extends EventTarget {
     const base = this.rev;
     const meta = { ...this.metaRecord(), rev: base + 1, tab: this.tab };
     this.setState('saving');
+    this.writing = { ids, deleted };
     this.running = this.backend.save(docs, deleted, meta, base).then(
       () => {
+        this.writing = null;
         this.rev = base + 1;
         this.channel?.postMessage({ rev: this.rev });
         this.quota = false;
@@ -440,6 +450,7 @@ export class Persistence extends EventTarget {
         return true;
       },
       (e) => {
+        this.writing = null;
         // Keep the changes marked, to be written by the next attempt.
         for (const id of ids) if (this.store.docs.has(id)) this.dirtyDocs.add(id);
         for (const id of deleted) this.deletedDocs.add(id);

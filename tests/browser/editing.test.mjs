@@ -241,6 +241,18 @@ appTest(env, 'leaving the page with changes unsaved writes the rescue copy once,
   assert.deepEqual(misc, ['officials', 'second meeting', 'follows']);
 }, { init: countRescues });
 
+appTest(env, 'an edit whose save is still being written when the page goes is rescued too', async ({ page }) => {
+  await pasteDocument(page, TEXT);
+  // From now on a save never finishes (a slow disk, or one cut off by the unload).
+  await page.evaluate(() => { window.lede.persist.backend.save = () => new Promise(() => {}); });
+  await selectRange(page, ...at('officials'));
+  await page.keyboard.press('4');
+  await page.waitForFunction(() => Boolean(window.lede.persist.running) && !window.lede.persist.unsaved);
+  await page.reload();
+  await waitEngine(page);
+  assert.deepEqual((await spans(page)).filter((x) => x.label === 'MISC').map(quote), ['officials']);
+});
+
 appTest(env, 'review flow: N jumps to unreviewed spans, A accepts, Alt+arrows switch documents, Ctrl+Enter marks done and moves on', async ({ page }) => {
   await pasteDocument(page, TEXT, { title: 'One' });
   await pasteDocument(page, TEXT.replace('NEW DELHI', 'CHENNAI'), { title: 'Two' });
