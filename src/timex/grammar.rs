@@ -25,7 +25,8 @@
 //! second inheriting what the first said; `<ended|ending>` for context that
 //! must be there but stays outside the span (at either end; after the span it
 //! is left free for other rules, "Friday" in "10:35 a.m. (0735 GMT) Friday"); `!ago|later`
-//! for what must not follow; `*` for any word. A rule of type BLOCK marks
+//! for what must not follow; `*` for any word outside the word lists (the
+//! counted noun of "four flights a week", never "after" or "the"). A rule of type BLOCK marks
 //! what is not an expression (a rate, "$500 million a year") and keeps other
 //! rules off it. After `=>`, fixed actions that set
 //! fields (`rel=-1, unit=Q`).
