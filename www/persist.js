@@ -24,6 +24,10 @@ const LS_PREFIX = 'lede:v1:';
 // tabs closing together keep both; the bare key is an older page's copy.
 const RESCUE_KEY = 'lede:v1:rescue';
 const CHANNEL = 'lede-saves';
+// A document's saved undo history: a record of its own in the meta store
+// (no new object store, so no database upgrade that an open older tab could
+// block), written in the same transaction as the document.
+const HISTORY = 'history:';
 const DOC_FIELDS = ['id', 'title', 'text', 'langSetting', 'lang', 'dct', 'dctSource', 'status', 'spans', 'rejected', 'created', 'annotated'];
 
 function record(doc) {
@@ -53,6 +57,7 @@ function validRecord(d) {
 
 class IdbBackend {
   name = 'IndexedDB';
+  keepsHistory = true;
 
   async open() {
     this.db = await new Promise((resolve, reject) => {
@@ -76,11 +81,27 @@ class IdbBackend {
     const tx = this.db.transaction(['docs', 'meta'], 'readonly');
     const docs = await asPromise(tx.objectStore('docs').getAll());
     const meta = await asPromise(tx.objectStore('meta').get('state'));
-    return { docs, meta: meta || null };
+    return { docs, meta: meta || null, histories: await this.histories() };
   }
 
-  /** Writes, if the stored revision is still `base` (checked in the same transaction: no other tab can write in between). */
-  save(docs, deleted, meta, base) {
+  /** The saved undo histories, [doc id, record] pairs; read apart, so that a failure here loses only them. */
+  async histories() {
+    try {
+      const store = this.db.transaction('meta', 'readonly').objectStore('meta');
+      const range = IDBKeyRange.bound(HISTORY, `${HISTORY}\uffff`);
+      const [keys, values] = await Promise.all([asPromise(store.getAllKeys(range)), asPromise(store.getAll(range))]);
+      return keys.map((k, i) => [String(k).slice(HISTORY.length), values[i]]);
+    } catch {
+      return [];
+    }
+  }
+
+  /**
+   * Writes, if the stored revision is still `base` (checked in the same
+   * transaction: no other tab can write in between). histories: [doc id,
+   * record or null] for the documents written.
+   */
+  save(docs, deleted, meta, base, histories = []) {
     return new Promise((resolve, reject) => {
       let tx;
       let failure = null;
@@ -105,7 +126,14 @@ class IdbBackend {
           try {
             const store = tx.objectStore('docs');
             for (const d of docs) store.put(d);
-            for (const id of deleted) store.delete(id);
+            for (const id of deleted) {
+              store.delete(id);
+              metaStore.delete(`${HISTORY}${id}`);
+            }
+            for (const [id, h] of histories) {
+              if (h) metaStore.put(h, `${HISTORY}${id}`);
+              else metaStore.delete(`${HISTORY}${id}`);
+            }
             metaStore.put(meta, 'state');
           } catch (e) {
             abort(e);
@@ -125,6 +153,8 @@ class IdbBackend {
 
 class LocalBackend {
   name = 'localStorage';
+  // Its few megabytes are for the annotations.
+  keepsHistory = false;
 
   async open() {
     const k = `${LS_PREFIX}probe`;
@@ -209,6 +239,8 @@ export class Persistence extends EventTarget {
     this.adopted = [];
     // Set when the page reloads itself on purpose: leaving then need not ask.
     this.leaving = false;
+    // Undo histories are saved with their documents, unless storage filled up.
+    this.historyOff = false;
     store.addEventListener('dirty', (ev) => this.mark(ev.detail));
     if (typeof BroadcastChannel === 'function') {
       this.channel = new BroadcastChannel(CHANNEL);
@@ -239,6 +271,7 @@ export class Persistence extends EventTarget {
       const loaded = await this.backend.load();
       this.rev = revOf(loaded.meta);
       const { docs, meta, rescued, copies } = this.takeRescues(loaded.docs, loaded.meta);
+      const histories = loaded.histories || [];
       const good = docs.filter(validRecord);
       const dropped = docs.length - good.length;
       good.sort((a, b) => (a.created || 0) - (b.created || 0));
@@ -251,6 +284,7 @@ export class Persistence extends EventTarget {
         dropped,
         rescued: rescued.length ? rescued : null,
         copies,
+        histories,
       };
     } catch (e) {
       this.setState('error', `Could not read saved work (${e.message}).`);
@@ -436,9 +470,10 @@ export class Persistence extends EventTarget {
     // write, with the revision this save makes.
     const base = this.rev;
     const meta = { ...this.metaRecord(), rev: base + 1, tab: this.tab };
+    const histories = this.backend.keepsHistory && !this.historyOff ? docs.map((d) => [d.id, this.store.exportHistory(d.id)]) : [];
     this.setState('saving');
     this.writing = { ids, deleted };
-    this.running = this.backend.save(docs, deleted, meta, base).then(
+    this.running = this.backend.save(docs, deleted, meta, base, histories).then(
       () => {
         this.writing = null;
         this.rev = base + 1;
@@ -460,6 +495,8 @@ export class Persistence extends EventTarget {
           return false;
         }
         this.quota = isQuota(e);
+        // Storage is full: the next attempts write the annotations without their undo histories.
+        if (this.quota) this.historyOff = true;
         this.setState('error', this.quota
           ? 'Browser storage is full: your latest changes are NOT saved, but nothing is lost while this tab stays open. Download JSON now, then delete documents you no longer need.'
           : `Saving failed (${e && e.message ? e.message : e}): your latest changes are kept in this tab only. Download JSON to keep them.`);

@@ -10,7 +10,9 @@
 // machine spans a person deleted, so that a re-run does not bring them back.
 //
 // Undo/redo keeps per-document snapshots of (spans, rejected): since spans
-// are immutable, a snapshot is one array of references.
+// are immutable, a snapshot is one array of references. The latest steps of
+// a document's history are saved with it (exportHistory / importHistory):
+// each span once, each snapshot as a list of indexes into them.
 //
 // The store knows nothing about the DOM or storage. It emits:
 //   'spans'   {docId, prev}      a document's spans changed (prev = old array)
@@ -23,6 +25,11 @@
 import { DEFAULT_LABELS, newLabel, validLabelName } from './labels.js';
 
 const UNDO_LIMIT = 500;
+// What is saved of a history: at most this many undo (and redo) steps, and
+// no more span references in all its snapshots together than SAVED_REFS, so
+// that a long document keeps fewer steps rather than slow every save.
+const SAVED_STEPS = 100;
+const SAVED_REFS = 20_000;
 // Document fields that an undo step restores with the spans (a date or
 // language change and the re-run it caused are one step).
 const STEP_FIELDS = ['dct', 'dctSource', 'langSetting', 'lang'];
@@ -92,8 +99,8 @@ export class Store extends EventTarget {
 
   // -- loading ------------------------------------------------------------
 
-  /** Replaces the whole state with what persistence restored. */
-  restore({ docs, order, currentId, labels, settings }) {
+  /** Replaces the whole state with what persistence restored (histories: saved undo histories by document id). */
+  restore({ docs, order, currentId, labels, settings, histories = null }) {
     this.docs = new Map(docs.map((d) => [d.id, d]));
     this.order = (order || []).filter((id) => this.docs.has(id));
     for (const d of docs) if (!this.order.includes(d.id)) this.order.push(d.id);
@@ -101,6 +108,7 @@ export class Store extends EventTarget {
     if (settings) this.settings = { ...this.settings, snapWords: settings.snapWords === true };
     this.currentId = this.docs.has(currentId) ? currentId : this.order[0] ?? null;
     this.history.clear();
+    for (const [id, saved] of histories || []) this.importHistory(id, saved);
     this.emit('labels');
     this.emit('docs');
     this.emit('current', { docId: this.currentId });
@@ -199,6 +207,111 @@ export class Store extends EventTarget {
       this.history.set(id, h);
     }
     return h;
+  }
+
+  /**
+   * The latest steps of a document's history, as plain data to save (null
+   * when there is none). Spans are written once each; a snapshot is a list of
+   * indexes into them, and snapshots that are the same array are written once.
+   */
+  exportHistory(id) {
+    const h = this.history.get(id);
+    if (!h || !(h.undo.length || h.redo.length)) return null;
+    const spans = [];
+    const spanAt = new Map();
+    const lists = [];
+    const listAt = new Map();
+    let refs = 0;
+    const list = (arr, ofSpans) => {
+      if (!listAt.has(arr)) {
+        listAt.set(arr, lists.length);
+        lists.push(ofSpans ? arr.map((sp) => {
+          if (!spanAt.has(sp)) {
+            spanAt.set(sp, spans.length);
+            spans.push(sp);
+          }
+          return spanAt.get(sp);
+        }) : arr);
+        refs += arr.length;
+      }
+      return listAt.get(arr);
+    };
+    const side = (x) => ({ spans: list(x.spans, true), rejected: list(x.rejected, false), select: x.select ?? null, fields: x.fields });
+    const take = (steps) => {
+      const out = [];
+      // Newest first (the end of each stack), until the bound.
+      for (let i = steps.length - 1; i >= 0 && out.length < SAVED_STEPS && refs < SAVED_REFS; i--) {
+        const st = steps[i];
+        out.unshift({ what: st.what, before: side(st.before), after: side(st.after) });
+      }
+      return out;
+    };
+    const undo = take(h.undo);
+    const redo = take(h.redo);
+    return { v: 1, spans, lists, undo, redo };
+  }
+
+  /**
+   * Takes back a saved history. Anything unexpected in it (a damaged record,
+   * a history that does not end at the document's saved state) drops the
+   * history, never the document. Returns true when it was taken.
+   */
+  importHistory(id, saved) {
+    const doc = this.docs.get(id);
+    try {
+      if (!doc || !saved || saved.v !== 1 || !Array.isArray(saved.spans) || !Array.isArray(saved.lists)) return false;
+      const n = doc.text.length;
+      const spans = saved.spans.map((sp) => {
+        if (!sp || typeof sp.id !== 'string' || !Number.isInteger(sp.start) || !Number.isInteger(sp.end) || !(sp.start >= 0 && sp.start < sp.end && sp.end <= n) || typeof sp.label !== 'string') throw new Error('span');
+        return makeSpan(sp);
+      });
+      const lists = new Map();
+      const listOf = (i, ofSpans) => {
+        const raw = saved.lists[i];
+        if (!Array.isArray(raw)) throw new Error('list');
+        if (!lists.has(i)) {
+          lists.set(i, ofSpans ? raw.map((k, j) => {
+            // Snapshots are saved in the order of a document's spans.
+            if (!spans[k] || (j > 0 && compareSpans(spans[raw[j - 1]], spans[k]) > 0)) throw new Error('span index');
+            return spans[k];
+          }) : raw.map((r) => {
+            if (!r || !Number.isInteger(r.start) || !Number.isInteger(r.end) || typeof r.label !== 'string') throw new Error('rejected');
+            return { start: r.start, end: r.end, label: r.label };
+          }));
+        }
+        return lists.get(i);
+      };
+      const fieldsOf = (f) => {
+        if (!f || typeof f !== 'object') throw new Error('fields');
+        return Object.fromEntries(STEP_FIELDS.map((k) => {
+          if (f[k] != null && typeof f[k] !== 'string') throw new Error('field');
+          return [k, f[k] ?? null];
+        }));
+      };
+      const side = (x) => ({
+        spans: listOf(x.spans, true),
+        rejected: listOf(x.rejected, false),
+        select: typeof x.select === 'string' ? x.select : null,
+        fields: fieldsOf(x.fields),
+      });
+      const steps = (arr) => {
+        if (!Array.isArray(arr)) throw new Error('steps');
+        return arr.map((st) => ({ what: String(st.what), before: side(st.before), after: side(st.after) }));
+      };
+      const h = { undo: steps(saved.undo), redo: steps(saved.redo) };
+      // The history must lead to the state the document was saved in.
+      const now = h.undo.length ? h.undo[h.undo.length - 1].after : h.redo.length ? h.redo[h.redo.length - 1].before : null;
+      const same = (a, b) => a.length === b.length && a.every((x, i) => JSON.stringify(x) === JSON.stringify(b[i]));
+      const norm = (list) => list.map((sp) => makeSpan(sp));
+      if (!now || !same(norm(doc.spans), now.spans) || !same(doc.rejected, now.rejected) || STEP_FIELDS.some((k) => (doc[k] ?? null) !== now.fields[k])) return false;
+      // The same objects as the history's, so that undo changes only what it changes.
+      doc.spans = now.spans;
+      doc.rejected = now.rejected;
+      this.history.set(id, h);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Replaces a document's spans (and rejected list) as one undoable step. */

@@ -1,5 +1,6 @@
 // Editing with the keyboard and the mouse: add, relabel, delete, undo/redo,
-// move between spans, edit a value, and find the work again after a reload.
+// move between spans, edit a value, and find the work (and its undo history)
+// again after a reload.
 
 import assert from 'node:assert/strict';
 import { useApp, appTest, slowEngineLoad, waitEngine, pasteDocument, selectRange, waitIdle, loadSample } from './helpers.mjs';
@@ -251,6 +252,42 @@ appTest(env, 'an edit whose save is still being written when the page goes is re
   await page.reload();
   await waitEngine(page);
   assert.deepEqual((await spans(page)).filter((x) => x.label === 'MISC').map(quote), ['officials']);
+});
+
+appTest(env, 'undo and redo go on after a reload; a damaged saved history still restores the annotations', async ({ page }) => {
+  await pasteDocument(page, TEXT);
+  await selectRange(page, ...at('second meeting'));
+  await page.keyboard.press('4');
+  await selectRange(page, ...at('officials'));
+  await page.keyboard.press('4');
+  await waitIdle(page);
+  const miscs = async () => (await spans(page)).filter((x) => x.label === 'MISC').map(quote);
+  await page.reload();
+  await waitEngine(page);
+  assert.equal(await page.getAttribute('#undo', 'title'), 'Undo: Add MISC (Ctrl+Z)');
+  await page.focus('#text');
+  await page.keyboard.press('Control+z');
+  assert.deepEqual(await miscs(), ['second meeting']);
+  await page.keyboard.press('Control+z');
+  assert.deepEqual(await miscs(), []);
+  await page.keyboard.press('Control+Shift+z');
+  assert.deepEqual(await miscs(), ['second meeting']);
+  await waitIdle(page);
+  // The saved history made unreadable: the annotations come back, with nothing to undo.
+  await page.evaluate(() => new Promise((resolve, reject) => {
+    const req = indexedDB.open('lede');
+    req.onsuccess = () => {
+      const tx = req.result.transaction('meta', 'readwrite');
+      tx.objectStore('meta').put({ v: 1, spans: [{ id: 1 }], lists: 'x', undo: [{ what: 5 }] }, `history:${window.lede.store.currentId}`);
+      tx.oncomplete = () => { req.result.close(); resolve(); };
+      tx.onabort = () => reject(tx.error);
+    };
+    req.onerror = () => reject(req.error);
+  }));
+  await page.reload();
+  await waitEngine(page);
+  assert.deepEqual(await miscs(), ['second meeting']);
+  assert.equal(await page.isDisabled('#undo'), true);
 });
 
 appTest(env, 'review flow: N jumps to unreviewed spans, A accepts, Alt+arrows switch documents, Ctrl+Enter marks done and moves on', async ({ page }) => {

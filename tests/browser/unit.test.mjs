@@ -158,6 +158,87 @@ test('the overlap index uses spans already in order as they are, and sorts only 
   assert.deepEqual(store.docs.get('r').spans.filter((s) => s.label === 'LOC').map((s) => [s.start, s.end]), [[5, 9]]);
 });
 
+test('an undo history saved and taken back undoes and redoes the same steps; a damaged or stale one is dropped, never the document', () => {
+  const text = 'Rao met Devi in Vizag on Monday.';
+  const make = () => {
+    const store = new Store();
+    store.addDocuments([{ id: 'a', text, dct: '2025-03-11' }]);
+    store.mergeMachine('a', [{ start: 0, end: 3, label: 'PER', source: 'ner' }, { start: 16, end: 21, label: 'LOC', source: 'ner' }], { undoable: false });
+    store.addSpan('a', { start: 8, end: 12, label: 'PER' });
+    store.relabel('a', store.docs.get('a').spans[0].id, 'ORG');
+    store.removeSpan('a', store.docs.get('a').spans.find((x) => x.label === 'LOC').id);
+    store.undo('a');
+    return store;
+  };
+  const store = make();
+  // As storage gives them back: plain data.
+  const again = (st) => JSON.parse(JSON.stringify(st));
+  const record = again(store.docs.get('a'));
+  const saved = again(store.exportHistory('a'));
+  assert.equal(saved.spans.length, 4, 'each span once');
+  const labels = (st) => st.docs.get('a').spans.map((x) => x.label);
+  const restored = (histories, rec = record) => {
+    const st = new Store();
+    st.restore({ docs: [again(rec)], order: ['a'], histories });
+    return st;
+  };
+  const back = restored([['a', saved]]);
+  assert.deepEqual(labels(back), ['ORG', 'PER', 'LOC']);
+  assert.equal(back.redo('a'), 'Delete LOC');
+  assert.deepEqual(labels(back), ['ORG', 'PER']);
+  assert.equal(back.undo('a'), 'Delete LOC');
+  assert.equal(back.undo('a'), 'Relabel PER → ORG');
+  assert.equal(back.undo('a'), 'Add PER');
+  assert.deepEqual(labels(back), ['PER', 'LOC']);
+  assert.equal(back.undo('a'), null, 'the machine run was no step');
+
+  // Damaged in many ways: the document comes back as saved, without a history.
+  const damaged = [
+    null, 'x', { v: 2 }, { ...saved, spans: 'x' }, { ...saved, lists: [[99]] }, { ...saved, undo: [{}] },
+    { ...saved, spans: saved.spans.map((x) => ({ ...x, end: 999 })) },
+    { ...saved, lists: saved.lists.map((l) => (l.length > 1 && Number.isInteger(l[0]) ? [...l].reverse() : l)) },
+  ];
+  for (const h of damaged) {
+    const st = restored([['a', h]]);
+    assert.deepEqual(labels(st), ['ORG', 'PER', 'LOC'], JSON.stringify(h)?.slice(0, 60));
+    assert.equal(st.undo('a'), null);
+  }
+  // A history that does not lead to the saved document (a later change saved without it) is dropped.
+  const changed = { ...record, spans: record.spans.slice(1) };
+  const stale = restored([['a', saved]], changed);
+  assert.equal(stale.docs.get('a').spans.length, 2);
+  assert.equal(stale.undo('a'), null);
+  // A history of another, unknown document is ignored.
+  assert.equal(restored([['zz', saved]]).docs.size, 1);
+});
+
+test('a saved undo history is bounded: at most 100 steps, and fewer for a document with many spans', () => {
+  const store = new Store();
+  const words = Array.from({ length: 3000 }, (_, i) => `w${i}`);
+  const text = words.join(' ');
+  store.addDocuments([{ id: 'big', text }]);
+  let at = 0;
+  const many = words.map((w) => { const sp = { start: at, end: at + w.length, label: 'MISC', source: 'ner' }; at += w.length + 1; return sp; });
+  store.mergeMachine('big', many, { undoable: false });
+  const ids = store.docs.get('big').spans.map((x) => x.id);
+  for (let i = 0; i < 150; i++) store.accept('big', ids[i]);
+  assert.equal(store.hist('big').undo.length, 150);
+  const saved = store.exportHistory('big');
+  assert.ok(saved.undo.length < 100 && saved.undo.length >= 5, `${saved.undo.length} steps`);
+  assert.ok(saved.lists.reduce((n, l) => n + l.length, 0) < 30_000);
+  // The newest steps are the ones kept, and they still undo.
+  assert.equal(saved.undo.at(-1).what, 'Accept MISC');
+  const st = new Store();
+  st.restore({ docs: [JSON.parse(JSON.stringify(store.docs.get('big')))], order: ['big'], histories: [['big', JSON.parse(JSON.stringify(saved))]] });
+  assert.equal(st.undo('big'), 'Accept MISC');
+  assert.equal(st.docs.get('big').spans.find((x) => x.id === ids[149]).reviewed, false);
+
+  const small = new Store();
+  small.addDocuments([{ id: 's', text: 'a b c' }]);
+  for (let i = 0; i < 130; i++) small.addSpan('s', { start: 0, end: 1, label: i % 2 ? 'PER' : 'LOC' });
+  assert.equal(small.exportHistory('s').undo.length, 100);
+});
+
 test('renaming and removing a label rewrite the spans of every document', () => {
   const store = new Store();
   store.addDocuments([
