@@ -98,13 +98,15 @@ class IdbBackend {
 
   /**
    * Writes, if the stored revision is still `base` (checked in the same
-   * transaction: no other tab can write in between). histories: [doc id,
-   * record or null] for the documents written.
+   * transaction: no other tab can write in between; not checked when `base`
+   * is null, unknown). histories: [doc id, record or null] for the documents
+   * written. Resolves with the revision written.
    */
   save(docs, deleted, meta, base, histories = []) {
     return new Promise((resolve, reject) => {
       let tx;
       let failure = null;
+      let written = null;
       const abort = (e) => {
         failure = e;
         try {
@@ -119,7 +121,7 @@ class IdbBackend {
         const check = metaStore.get('state');
         check.onsuccess = () => {
           const rev = revOf(check.result);
-          if (rev !== base) {
+          if (base !== null && rev !== base) {
             abort(new ConflictError(`another tab saved revision ${rev}`));
             return;
           }
@@ -134,7 +136,8 @@ class IdbBackend {
               if (h) metaStore.put(h, `${HISTORY}${id}`);
               else metaStore.delete(`${HISTORY}${id}`);
             }
-            metaStore.put(meta, 'state');
+            written = rev + 1;
+            metaStore.put({ ...meta, rev: written }, 'state');
           } catch (e) {
             abort(e);
           }
@@ -144,7 +147,7 @@ class IdbBackend {
         reject(e);
         return;
       }
-      tx.oncomplete = () => resolve();
+      tx.oncomplete = () => resolve(written);
       tx.onabort = () => reject(failure || tx.error || new DOMException('the save was aborted', 'AbortError'));
       tx.onerror = (ev) => ev.preventDefault();
     });
@@ -184,13 +187,14 @@ class LocalBackend {
     }
   }
 
-  /** Writes, if the stored revision is still `base` (the check and the writes run without a pause). */
+  /** Writes, if the stored revision is still `base` or unknown (the check and the writes run without a pause). Returns the revision written. */
   async save(docs, deleted, meta, base) {
     const rev = revOf(this.meta());
-    if (rev !== base) throw new ConflictError(`another tab saved revision ${rev}`);
+    if (base !== null && rev !== base) throw new ConflictError(`another tab saved revision ${rev}`);
     for (const d of docs) localStorage.setItem(`${LS_PREFIX}doc:${d.id}`, JSON.stringify(d));
     for (const id of deleted) localStorage.removeItem(`${LS_PREFIX}doc:${id}`);
-    if (meta) localStorage.setItem(`${LS_PREFIX}meta`, JSON.stringify(meta));
+    localStorage.setItem(`${LS_PREFIX}meta`, JSON.stringify({ ...meta, rev: rev + 1 }));
+    return rev + 1;
   }
 }
 
@@ -232,8 +236,8 @@ export class Persistence extends EventTarget {
     // Changes counted, and the count the last rescue copy was written at.
     this.changes = 0;
     this.rescuedAt = -1;
-    // The saved revision this tab's state is based on, and who this tab is.
-    this.rev = 0;
+    // The saved revision this tab's state is based on (null until read), and who this tab is.
+    this.rev = null;
     this.tab = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
     // Rescue copies of closed tabs that this start took in, removed once saved properly.
     this.adopted = [];
@@ -245,7 +249,8 @@ export class Persistence extends EventTarget {
     if (typeof BroadcastChannel === 'function') {
       this.channel = new BroadcastChannel(CHANNEL);
       this.channel.onmessage = (ev) => {
-        if (this.backend && Number.isInteger(ev.data?.rev) && ev.data.rev > this.rev) this.fallBehind();
+        // A save announced while this tab is still loading is in what it loads.
+        if (this.backend && this.rev !== null && Number.isInteger(ev.data?.rev) && ev.data.rev > this.rev) this.fallBehind();
       };
     }
   }
@@ -467,16 +472,16 @@ export class Persistence extends EventTarget {
     this.dirtyMeta = false;
     const docs = ids.map((id) => this.store.docs.get(id)).filter(Boolean).map(record);
     // The small meta record (order, current document, labels) goes with every
-    // write, with the revision this save makes.
+    // write, with the tab that wrote it (the backend adds the revision).
     const base = this.rev;
-    const meta = { ...this.metaRecord(), rev: base + 1, tab: this.tab };
+    const meta = { ...this.metaRecord(), tab: this.tab };
     const histories = this.backend.keepsHistory && !this.historyOff ? docs.map((d) => [d.id, this.store.exportHistory(d.id)]) : [];
     this.setState('saving');
     this.writing = { ids, deleted };
     this.running = this.backend.save(docs, deleted, meta, base, histories).then(
-      () => {
+      (rev) => {
         this.writing = null;
-        this.rev = base + 1;
+        this.rev = rev;
         this.channel?.postMessage({ rev: this.rev });
         this.quota = false;
         // Everything is in the real store now: this tab's older rescue copy must not come back.
