@@ -275,20 +275,25 @@ appTest(env, 'two tabs: the one behind is told at once, stops saving over the ne
   assert.deepEqual(errors, [], 'uncaught errors in the second tab');
 });
 
-appTest(env, 'two tabs, one without BroadcastChannel: its save finds the newer work and stops', async ({ page, context, url }) => {
-  await pasteDocument(page, TWO_TABS, { title: 'Meeting' });
-  const { tab: other, errors } = await secondTab(context, url, () => { delete window.BroadcastChannel; });
-  await misc(page, 'officials');
-  await waitIdle(page);
-  assert.equal(await other.locator('#banner-save').count(), 0, 'not told: no channel');
-  await misc(other, 'Reserve Bank');
-  await other.waitForSelector('#banner-save');
-  assert.match(await other.textContent('#banner-save'), /stopped saving.*NOT saved/);
-  await page.reload();
-  await waitEngine(page);
-  assert.deepEqual(await miscWords(page), [['Meeting', ['officials']]]);
-  assert.deepEqual(errors, [], 'uncaught errors in the second tab');
-});
+// The tab behind has no BroadcastChannel: only its save can find the newer work.
+// Both backends: IndexedDB, and localStorage where IndexedDB is missing.
+for (const [backend, init] of [['IndexedDB', undefined], ['localStorage', () => { delete window.indexedDB; }]]) {
+  appTest(env, `two tabs, one without BroadcastChannel (${backend}): its save finds the newer work and stops`, async ({ page, context, url }) => {
+    assert.equal(await page.evaluate(() => window.lede.persist.backend.name), backend);
+    await pasteDocument(page, TWO_TABS, { title: 'Meeting' });
+    const { tab: other, errors } = await secondTab(context, url, () => { delete window.BroadcastChannel; });
+    await misc(page, 'officials');
+    await waitIdle(page);
+    assert.equal(await other.locator('#banner-save').count(), 0, 'not told: no channel');
+    await misc(other, 'Reserve Bank');
+    await other.waitForSelector('#banner-save');
+    assert.match(await other.textContent('#banner-save'), /stopped saving.*NOT saved/);
+    await page.reload();
+    await waitEngine(page);
+    assert.deepEqual(await miscWords(page), [['Meeting', ['officials']]]);
+    assert.deepEqual(errors, [], 'uncaught errors in the second tab');
+  }, { init });
+}
 
 // The worker's SIMD probe fails as it would in an old browser.
 async function withoutSimd(context) {
