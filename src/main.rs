@@ -22,13 +22,17 @@ usage:
   lede train --lang en|te --out MODEL [--dev FILE]... [--epochs N] [--seed S]
              [--bits B] [--scheme bio|bilou] [--labels PER,ORG,LOC,MISC]
              [--gazetteer yes|no] [--margin M] [--miss-cost C] [--holdout FRACTION]
-             [--pa CAP] [--ensemble N] TRAIN.jsonl...
+             [--pa CAP] [--ensemble N] [--objective perceptron|crf] [--l2 C]
+             TRAIN.jsonl...
       Trains the entity tagger on corpus JSONL files and writes a model file
       (deterministic for a seed). With --dev, prints strict span P/R/F1 per label.
       --holdout picks the number of epochs on that share of the training
       documents, then trains on all of them. --pa makes each update the
       passive-aggressive step (at most CAP; inf for none) instead of 1.
       --ensemble averages N perceptrons trained on different shuffles.
+      --objective crf learns the same model as a linear-chain CRF (penalty
+      C/2 |w|^2, default C 1) by L-BFGS, at most --epochs iterations; with
+      --margin (and --miss-cost) its loss is softmax-margin.
   lede bench [--seconds S] [FILE...]
       Native throughput (MB/s) of annotate, entities and dates together, on the
       given texts (.txt, or corpus JSONL) or on built-in generated news text.

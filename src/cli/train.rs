@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use lede::ner::tagger::Scheme;
-use lede::ner::train::{self, Config, TrainDoc};
+use lede::ner::train::{self, Config, Objective, TrainDoc};
 use lede::ner::NerRecogniser;
 
 use super::{option, parse_options, CliError, CliResult};
@@ -22,7 +22,7 @@ fn basename(path: &str) -> &str {
 
 pub fn run(args: &[String]) -> CliResult {
     let (opts, files) =
-        parse_options(args, &["lang", "out", "dev", "epochs", "seed", "bits", "scheme", "labels", "gazetteer", "margin", "miss-cost", "holdout", "ensemble", "pa"])?;
+        parse_options(args, &["lang", "out", "dev", "epochs", "seed", "bits", "scheme", "labels", "gazetteer", "margin", "miss-cost", "holdout", "ensemble", "pa", "objective", "l2"])?;
     let lang = option(&opts, "lang").ok_or_else(|| CliError::Usage("train needs --lang".into()))?.to_string();
     let out = option(&opts, "out").ok_or_else(|| CliError::Usage("train needs --out".into()))?.to_string();
     if files.is_empty() {
@@ -69,6 +69,15 @@ pub fn run(args: &[String]) -> CliResult {
     if !(0.0..0.9).contains(&holdout) {
         return Err(CliError::Usage("--holdout wants a fraction from 0 to 0.9".into()));
     }
+    let objective = match option(&opts, "objective").unwrap_or("perceptron") {
+        "perceptron" => Objective::Perceptron,
+        "crf" => Objective::Crf,
+        other => return Err(CliError::Usage(format!("unknown --objective {other:?} (perceptron or crf)"))),
+    };
+    let l2: f64 = parse_num(&opts, "l2", 1.0)?;
+    if !(l2 >= 0.0 && l2.is_finite()) {
+        return Err(CliError::Usage("--l2 wants a number of at least 0".into()));
+    }
     let mut cfg = Config {
         lang: lang.clone(),
         types: types.clone(),
@@ -85,6 +94,8 @@ pub fn run(args: &[String]) -> CliResult {
             None => None,
             Some(_) => Some(parse_num(&opts, "pa", f32::INFINITY)?),
         },
+        objective,
+        l2,
     };
     if !(1..=64).contains(&cfg.ensemble) {
         return Err(CliError::Usage("--ensemble wants 1 to 64 perceptrons".into()));
