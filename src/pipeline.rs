@@ -105,18 +105,14 @@ impl Refiner for ResolveOverlaps {
                 .then(b.is_temporal().cmp(&a.is_temporal()))
                 .then(a.start.cmp(&b.start))
         });
-        let mut kept_at: std::collections::BTreeMap<(usize, usize), ()> = std::collections::BTreeMap::new();
+        // (start, end) of the spans kept so far. An empty span clashes as
+        // `Span::overlaps` says: only with a span strictly around it.
+        let mut kept_at: std::collections::BTreeSet<(usize, usize)> = std::collections::BTreeSet::new();
         let mut kept: Vec<Span> = Vec::with_capacity(spans.len());
         for s in spans {
-            let clash = if s.is_empty() {
-                kept.iter().any(|k| k.overlaps(&s))
-            } else {
-                kept_at.range(..(s.end, 0)).next_back().is_some_and(|(&(_, end), _)| end > s.start)
-            };
+            let clash = kept_at.range(..(s.end, 0)).next_back().is_some_and(|&(_, end)| end > s.start);
             if !clash {
-                if !s.is_empty() {
-                    kept_at.insert((s.start, s.end), ());
-                }
+                kept_at.insert((s.start, s.end));
                 kept.push(s);
             }
         }
