@@ -3,7 +3,7 @@
 //!     lede annotate [--lang L] [--dct YYYY-MM-DD] [FILE...]   JSONL or .txt in, JSONL spans out
 //!     lede serve [--port N] [--dir DIR]                       serve the annotator page
 //!     lede train --lang L --out MODEL [--dev FILE] TRAIN...    train an entity tagger
-//!     lede bench [FILE...]                                     native annotate throughput
+//!     lede bench [--only dates|entities] [FILE...]             native annotate throughput
 //!     lede eval --gold FILE... [--errors] [--json]              score against gold corpora
 
 mod cli;
@@ -33,9 +33,10 @@ usage:
       --objective crf learns the same model as a linear-chain CRF (penalty
       C/2 |w|^2, default C 1) by L-BFGS, at most --epochs iterations; with
       --margin (and --miss-cost) its loss is softmax-margin.
-  lede bench [--seconds S] [FILE...]
+  lede bench [--seconds S] [--only dates|entities] [FILE...]
       Native throughput (MB/s) of annotate, entities and dates together, on the
       given texts (.txt, or corpus JSONL) or on built-in generated news text.
+      --only times one recogniser alone (no refiners), to see where time goes.
   lede eval --gold FILE.jsonl [--gold FILE2 ...] [--only ID-PREFIX] [--skip ID-PREFIX] [--errors] [--json]
       Annotates each gold document (with its lang and dct) and prints, per language
       and overall, temporal strict/relaxed span P/R/F1, type and value accuracy and

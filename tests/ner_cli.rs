@@ -55,6 +55,18 @@ fn bench_prints_native_throughput() {
 }
 
 #[test]
+fn bench_times_one_recogniser_alone() {
+    for (only, heading) in [("dates", "dates alone"), ("entities", "entities alone")] {
+        let (code, stdout, stderr) = lede(&["bench", "--seconds", "0.1", "--only", only, FIXTURE], b"");
+        assert!(code == 0, "{stderr}");
+        assert!(stdout.lines().any(|l| l.starts_with(heading) && l.contains(" MB/s")), "{stdout}");
+    }
+    let (code, _, stderr) = lede(&["bench", "--only", "timex", FIXTURE], b"");
+    assert_eq!(code, 2);
+    assert!(stderr.contains("--only wants dates or entities"), "{stderr}");
+}
+
+#[test]
 fn train_chooses_epochs_on_held_out_documents_then_trains_on_all() {
     let out = scratch("h.lnm");
     let (code, _, stderr) = lede(&["train", "--lang", "en", "--out", &out, "--bits", "12", "--epochs", "5", "--holdout", "0.25", FIXTURE], b"");

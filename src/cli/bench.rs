@@ -1,11 +1,15 @@
 //! `lede bench`: native throughput of `annotate` (entities and dates in one
-//! pipeline) in MB/s of UTF-8 text, on given texts or on generated news text.
+//! pipeline) in MB/s of UTF-8 text, on given texts or on generated news text;
+//! `--only dates|entities` times one recogniser alone, to see where time goes.
 
 use std::process::ExitCode;
 use std::time::Instant;
 
 use lede::export::read_corpus;
-use lede::{Annotator, Document};
+use lede::ner::NerRecogniser;
+use lede::pipeline::Recogniser;
+use lede::timex::TimexRecogniser;
+use lede::{Annotator, Document, LANGUAGES};
 
 use super::{option, parse_options, read_text_file, CliError, CliResult};
 
@@ -55,7 +59,11 @@ pub fn generated_text(bytes: usize) -> Vec<(String, &'static str)> {
 }
 
 pub fn run(args: &[String]) -> CliResult {
-    let (opts, files) = parse_options(args, &["seconds", "lang"])?;
+    let (opts, files) = parse_options(args, &["seconds", "lang", "only"])?;
+    let only = option(&opts, "only");
+    if !matches!(only, None | Some("dates" | "entities")) {
+        return Err(CliError::Usage(format!("--only wants dates or entities, not {:?}", only.unwrap_or_default())));
+    }
     let seconds: f64 = match option(&opts, "seconds") {
         None => 3.0,
         Some(v) => v.parse().map_err(|_| CliError::Usage(format!("--seconds wants a number, not {v:?}")))?,
@@ -86,19 +94,35 @@ pub fn run(args: &[String]) -> CliResult {
         return Err(CliError::Failed("no text to benchmark".into()));
     }
     let load = Instant::now();
-    let annotator = Annotator::builtin()?;
+    let run_one: Box<dyn Fn(&Document) -> usize> = match only {
+        None => {
+            let annotator = Annotator::builtin()?;
+            Box::new(move |d| annotator.annotate(d).spans.len())
+        }
+        Some(which) => {
+            // One recogniser per language, without the refiners.
+            let mut by_lang: Vec<(&str, Box<dyn Recogniser>)> = Vec::new();
+            for lang in LANGUAGES {
+                let r: Box<dyn Recogniser> = if which == "dates" { Box::new(TimexRecogniser::new(lang)?) } else { Box::new(NerRecogniser::builtin(lang)?) };
+                by_lang.push((lang, r));
+            }
+            Box::new(move |d| {
+                let r = by_lang.iter().find(|(l, _)| *l == d.lang).unwrap_or(&by_lang[0]);
+                let mut out = Vec::new();
+                r.1.recognise(d, &mut out);
+                out.len()
+            })
+        }
+    };
     let load_ms = load.elapsed().as_secs_f64() * 1000.0;
     // One warm-up pass, then whole passes until the time is up.
-    let mut spans = 0usize;
-    for d in &docs {
-        spans += annotator.annotate(d).spans.len();
-    }
+    let spans: usize = docs.iter().map(|d| run_one(d)).sum();
     let start = Instant::now();
     let cpu_start = cpu_seconds();
     let mut passes = 0usize;
     while passes == 0 || start.elapsed().as_secs_f64() < seconds {
         for d in &docs {
-            std::hint::black_box(annotator.annotate(d));
+            std::hint::black_box(run_one(d));
         }
         passes += 1;
     }
@@ -106,7 +130,12 @@ pub fn run(args: &[String]) -> CliResult {
     let cpu = cpu_start.zip(cpu_seconds()).map(|(a, b)| b - a);
     let mb = (bytes * passes) as f64 / 1e6;
     println!("bench: {source}: {} documents, {:.2} MB, {spans} spans", docs.len(), bytes as f64 / 1e6);
-    println!("annotate (entities + dates), native, one core: {:.2} MB/s ({passes} passes in {secs:.2}s; models loaded in {load_ms:.1} ms)", mb / secs);
+    let what = match only {
+        None => "annotate (entities + dates)",
+        Some("dates") => "dates alone (temporal recogniser, no refiners)",
+        Some(_) => "entities alone (tagger, no refiners)",
+    };
+    println!("{what}, native, one core: {:.2} MB/s ({passes} passes in {secs:.2}s; models loaded in {load_ms:.1} ms)", mb / secs);
     if let Some(cpu) = cpu.filter(|&c| c > 0.0) {
         // On a shared machine wall time includes waiting for a core.
         println!("per CPU second of this thread: {:.2} MB/s", mb / cpu);
