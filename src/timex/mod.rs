@@ -216,8 +216,8 @@ mod tests {
         assert_eq!((s.amount, s.unit, s.dir), (Some(said::Amount::Count(2)), Some(said::Unit::Week), Some(-1)));
         assert_eq!(s.year, None);
         // Without a reference date the unsaid parts stay X.
-        let spans = r.spans("The vote is on March 11; yesterday was busy; next year too.", None);
+        let spans = r.spans("The vote is on March 11; yesterday was busy; next year too. Rent is due on the 20th.", None);
         let values: Vec<&str> = spans.iter().map(|s| s.value.as_deref().unwrap()).collect();
-        assert_eq!(values, ["XXXX-03-11", "XXXX-XX-XX", "XXXX"]);
+        assert_eq!(values, ["XXXX-03-11", "XXXX-XX-XX", "XXXX", "XXXX-XX-20"]);
     }
 }

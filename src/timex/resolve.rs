@@ -473,6 +473,10 @@ fn unresolved(s: &Said) -> Point {
     if let (Some(_), Some(Amount::Vague)) = (s.dir, s.amount) {
         return Point::Ref(if s.dir < Some(0) { RefKind::Past } else { RefKind::Future });
     }
+    if let (Some(Unit::Month), Some(day)) = (s.unit, s.day) {
+        // "the 20th of this month": the day is known, the month is not.
+        return Point::Day(None, None, Some(day));
+    }
     match s.unit {
         Some(u) => unknown(u),
         None => Point::Day(None, None, None),
