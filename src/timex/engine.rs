@@ -1110,11 +1110,12 @@ fn tense_near(g: &Grammar, tokens: &Tokens, first: usize, last: usize) -> Tense 
             _ => t.tense,
         }
     };
+    let has_cue = |i: usize| toks[i].sentence == sent && toks[i].tense != Tense::Unknown;
     for d in 1..=12usize {
-        if d <= first && toks[first - d].sentence == sent && toks[first - d].tense != Tense::Unknown {
+        if d <= first && has_cue(first - d) {
             return cue(first - d);
         }
-        if last + d < toks.len() && toks[last + d].sentence == sent && toks[last + d].tense != Tense::Unknown {
+        if last + d < toks.len() && has_cue(last + d) {
             return cue(last + d);
         }
     }

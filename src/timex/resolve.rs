@@ -319,11 +319,10 @@ fn date(s: &Said, tense: Tense, dct: Option<Date>, anchor: Option<Anchor>) -> Po
         if let Some(p) = anchor.and_then(|a| shifted_anchor(a, dir as i64 * n, unit)) {
             return p;
         }
-    } else if s.that && s.weekday.is_some() {
+    } else if let (true, Some(w)) = (s.that, s.weekday) {
         // "the following Monday", "the previous Friday": the first such day
         // after or before the last day spoken of; without one, as "next
         // Monday" and "last Friday" are read (below).
-        let w = s.weekday.unwrap_or(1);
         if let Some(d) = anchor.and_then(Anchor::date) {
             return at(pick_weekday(w, s.rel, tense, d), Unit::Day);
         }
