@@ -4,7 +4,7 @@
 // store events into DOM updates.
 
 import { keyFor, validLabelName } from './labels.js';
-import { HARD_LIMIT, ImportError, SOFT_LIMIT, importFile, plainDoc, toCorpusJsonl, toLedeJson } from './formats.js';
+import { HARD_LIMIT, ImportError, SOFT_LIMIT, clip, importFile, plainDoc, toConll, toCorpusJsonl, toLedeJson, toTokenJsonl } from './formats.js';
 import { TextView } from './render.js';
 import { codePointLength, guessLanguage, isIsoDate, looksLikeTimexValue, snapSelection, stepGrapheme, utf16ToCodePoints, widenToWords } from './text.js';
 
@@ -904,6 +904,8 @@ export class Controls {
       }
     });
     $('export-jsonl').addEventListener('click', () => this.exportJsonl());
+    $('export-conll').addEventListener('click', () => this.exportTokens('conll'));
+    $('export-tokens').addEventListener('click', () => this.exportTokens('jsonl'));
     document.addEventListener('dragover', (ev) => {
       if (ev.dataTransfer?.types?.includes('Files')) ev.preventDefault();
     });
@@ -983,6 +985,37 @@ export class Controls {
       return;
     }
     download(`lede-${stamp()}.jsonl`, toCorpusJsonl(docs, { reviewedOnly: $('export-reviewed').checked }), 'application/jsonl');
+  }
+
+  /** The BIO token exports: CoNLL (kind 'conll') or token JSONL ('jsonl'); says what went in and what was left out. */
+  exportTokens(kind) {
+    const docs = this.exportDocs();
+    if (!docs.length) {
+      this.notify('Nothing to export yet.', 'warn');
+      return;
+    }
+    const want = $('export-tag-labels').value;
+    const labels = this.store.labels.filter((l) => want === 'all' || l.kind === want).map((l) => l.name);
+    if (!labels.length) {
+      this.notify(`The label set has no ${want} labels: every token would be O. Nothing was downloaded.`, 'warn');
+      return;
+    }
+    const options = { labels, reviewedOnly: $('export-reviewed').checked };
+    const name = kind === 'conll' ? `lede-${stamp()}.conll` : `lede-${stamp()}-tokens.jsonl`;
+    const { text, stats } = kind === 'conll' ? toConll(docs, options) : toTokenJsonl(docs, options);
+    download(name, text, kind === 'conll' ? 'text/plain' : 'application/jsonl');
+    const plural = (n, one, many = `${one}s`) => `${n.toLocaleString('en')} ${n === 1 ? one : many}`;
+    const lines = [`${name}: ${plural(stats.documents, 'document')}, ${plural(stats.sentences, 'sentence')}, ${plural(stats.tokens, 'token')}; ${plural(stats.spans, 'span')} tagged (${labels.join(', ')}).`];
+    const quote = ({ doc, span }) => `${span.label} “${clip(doc.text.slice(span.start, span.end))}”`;
+    const { overlapping, empty } = stats;
+    if (overlapping.length) {
+      const inside = (o) => o.by.start <= o.span.start && o.span.end <= o.by.end;
+      const examples = overlapping.slice(0, 3).map((o) => `${quote(o)} ${inside(o) ? 'inside' : 'overlapping'} ${quote({ doc: o.doc, span: o.by })} (${o.doc.title || o.doc.id})`);
+      lines.push(`${plural(overlapping.length, 'span')} left out: BIO tags cannot nest or overlap, so of two overlapping spans the longer was kept. ${overlapping.length > 3 ? 'For example: ' : ''}${examples.join('; ')}.`);
+    }
+    if (empty.length) lines.push(`${plural(empty.length, 'span')} left out: only whitespace, no token (e.g. ${quote(empty[0])} in ${empty[0].doc.title || empty[0].doc.id}).`);
+    const lost = overlapping.length + empty.length;
+    this.notify(lines.join('\n'), lost ? 'warn' : 'info', { timeout: lost ? 0 : undefined });
   }
 
   // -- label editor -------------------------------------------------------------

@@ -4,6 +4,7 @@
 
 import { codePointLength, codePointsToUtf16, isIsoDate, onGraphemeEdges, utf16ToCodePoints } from './text.js';
 import { validLabelName } from './labels.js';
+import { bioDocument } from './tokens.js';
 
 export const FORMAT_NAME = 'lede';
 export const FORMAT_VERSION = 1;
@@ -17,8 +18,13 @@ export class ImportError extends Error {}
 // ---------------------------------------------------------------------------
 // Export
 
-function exportSpans(doc, { reviewedOnly = false } = {}) {
-  const spans = doc.spans.filter((s) => !reviewedOnly || s.reviewed);
+/** The spans an export takes: all, or only reviewed ones; only those with a label in `labels` when given. */
+function chosenSpans(doc, { reviewedOnly = false, labels = null } = {}) {
+  return doc.spans.filter((s) => (!reviewedOnly || s.reviewed) && (!labels || labels.includes(s.label)));
+}
+
+function exportSpans(doc, options) {
+  const spans = chosenSpans(doc, options);
   const cps = utf16ToCodePoints(doc.text, spans.flatMap((s) => [s.start, s.end]));
   return spans.map((s, i) => ({ span: s, start: cps[2 * i], end: cps[2 * i + 1] }));
 }
@@ -76,6 +82,58 @@ export function toCorpusJsonl(docs, { reviewedOnly = false } = {}) {
     }))
     .map((line) => `${line}\n`)
     .join('');
+}
+
+// ---------------------------------------------------------------------------
+// Token-level exports: CoNLL BIO and token JSONL (FORMAT.md sections 3 to 5).
+
+/** What `-DOCSTART-` line spaCy's CoNLL converter splits documents on (other readers skip any line starting -DOCSTART-). */
+export const CONLL_DOCSTART = '-DOCSTART- -X- O O';
+
+/**
+ * The token view of each document, offsets in code points:
+ *   { docs: [{doc, sentences: [[{text, start, end, tag}]]}],
+ *     stats: {documents, sentences, tokens, spans, overlapping: [{doc, span, by}], empty: [{doc, span}]} }
+ * Options: reviewedOnly, labels (the label names to tag; others are O).
+ */
+export function tokenView(docs, options = {}) {
+  const stats = { documents: docs.length, sentences: 0, tokens: 0, spans: 0, overlapping: [], empty: [] };
+  const out = docs.map((doc) => {
+    const view = bioDocument(doc.text, doc.spans, chosenSpans(doc, options));
+    const cps = utf16ToCodePoints(doc.text, view.tokens.flatMap((t) => [t.start, t.end]));
+    const tokens = view.tokens.map((t, i) => ({ text: doc.text.slice(t.start, t.end), start: cps[2 * i], end: cps[2 * i + 1], tag: t.tag }));
+    stats.sentences += view.sentences.length;
+    stats.tokens += tokens.length;
+    stats.spans += view.kept.length;
+    stats.overlapping.push(...view.overlapping.map(({ span, by }) => ({ doc, span, by })));
+    stats.empty.push(...view.empty.map((span) => ({ doc, span })));
+    return { doc, sentences: view.sentences.map(([from, to]) => tokens.slice(from, to)) };
+  });
+  return { docs: out, stats };
+}
+
+/** CoNLL: a -DOCSTART- line per document, then one `TOKEN<TAB>TAG` line per token, a blank line after each sentence. Returns {text, stats}. */
+export function toConll(docs, options = {}) {
+  const view = tokenView(docs, options);
+  const parts = [];
+  for (const { sentences } of view.docs) {
+    parts.push(`${CONLL_DOCSTART}\n\n`);
+    for (const sentence of sentences) parts.push(`${sentence.map((t) => `${t.text}\t${t.tag}\n`).join('')}\n`);
+  }
+  return { text: parts.join(''), stats: view.stats };
+}
+
+/** Token JSONL: one line a sentence, {"id","doc_id","tokens","ner_tags","offsets"}. Returns {text, stats}. */
+export function toTokenJsonl(docs, options = {}) {
+  const view = tokenView(docs, options);
+  const lines = view.docs.flatMap(({ doc, sentences }) => sentences.map((sentence, i) => `${JSON.stringify({
+    id: `${doc.id}:${i + 1}`,
+    doc_id: doc.id,
+    tokens: sentence.map((t) => t.text),
+    ner_tags: sentence.map((t) => t.tag),
+    offsets: sentence.map((t) => [t.start, t.end]),
+  })}\n`));
+  return { text: lines.join(''), stats: view.stats };
 }
 
 // ---------------------------------------------------------------------------
@@ -313,6 +371,7 @@ function spanList(obj) {
   return [];
 }
 
-function clip(s) {
+/** A string cut to 40 characters for messages. */
+export function clip(s) {
   return s.length > 40 ? `${s.slice(0, 37)}…` : s;
 }
