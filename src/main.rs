@@ -22,8 +22,8 @@ usage:
   lede train --lang en|te --out MODEL [--dev FILE]... [--epochs N] [--seed S]
              [--bits B] [--scheme bio|bilou] [--labels PER,ORG,LOC,MISC]
              [--gazetteer yes|no] [--margin M] [--miss-cost C] [--holdout FRACTION]
-             [--pa CAP] [--ensemble N] [--objective perceptron|crf] [--l2 C]
-             TRAIN.jsonl...
+             [--pa CAP] [--ensemble N] [--objective perceptron|crf|crf-sgd]
+             [--l2 C] [--rate R] TRAIN.jsonl...
       Trains the entity tagger on corpus JSONL files and writes a model file
       (deterministic for a seed). With --dev, prints strict span P/R/F1 per label.
       --holdout picks the number of epochs on that share of the training
@@ -32,7 +32,9 @@ usage:
       --ensemble averages N perceptrons trained on different shuffles.
       --objective crf learns the same model as a linear-chain CRF (penalty
       C/2 |w|^2, default C 1) by L-BFGS, at most --epochs iterations; with
-      --margin (and --miss-cost) its loss is softmax-margin.
+      --margin (and --miss-cost) its loss is softmax-margin. crf-sgd: the
+      same loss without the penalty by averaged stochastic gradient steps
+      of R (default 0.02) over --epochs shuffled passes.
   lede bench [--seconds S] [--only dates|entities] [FILE...]
       Native throughput (MB/s) of annotate, entities and dates together, on the
       given texts (.txt, or corpus JSONL) or on built-in generated news text.

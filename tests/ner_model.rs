@@ -35,6 +35,7 @@ fn fixture_model_with(seed: u64, change: impl FnOnce(&mut Config)) -> Vec<u8> {
         pa: None,
         objective: Objective::Perceptron,
         l2: 1.0,
+        rate: 0.1,
     };
     change(&mut cfg);
     train::train(&docs, &[], &cfg, &mut |_| {}).to_bytes()
@@ -318,4 +319,16 @@ fn crf_training_is_deterministic_and_learns_the_fixture() {
     assert!(ma == mb);
     let want = pairs(&[("Anna Kowalski", "PER"), ("Brightwater Labs", "ORG"), ("Lisbon", "LOC")]);
     assert_eq!(fixture_entities(&a), want);
+
+    // Stochastic gradient steps: the seed orders the sentences.
+    let sgd = |seed: u64| {
+        fixture_model_with(seed, |c| {
+            c.objective = Objective::CrfSgd;
+            c.rate = 0.1;
+        })
+    };
+    let s = sgd(7);
+    assert!(s == sgd(7), "two CRF-SGD trainings with the same seed wrote different bytes");
+    assert!(s != sgd(9) && s != fixture_model(7));
+    assert_eq!(fixture_entities(&s), want);
 }

@@ -22,7 +22,7 @@ fn basename(path: &str) -> &str {
 
 pub fn run(args: &[String]) -> CliResult {
     let (opts, files) =
-        parse_options(args, &["lang", "out", "dev", "epochs", "seed", "bits", "scheme", "labels", "gazetteer", "margin", "miss-cost", "holdout", "ensemble", "pa", "objective", "l2"])?;
+        parse_options(args, &["lang", "out", "dev", "epochs", "seed", "bits", "scheme", "labels", "gazetteer", "margin", "miss-cost", "holdout", "ensemble", "pa", "objective", "l2", "rate"])?;
     let lang = option(&opts, "lang").ok_or_else(|| CliError::Usage("train needs --lang".into()))?.to_string();
     let out = option(&opts, "out").ok_or_else(|| CliError::Usage("train needs --out".into()))?.to_string();
     if files.is_empty() {
@@ -72,7 +72,8 @@ pub fn run(args: &[String]) -> CliResult {
     let objective = match option(&opts, "objective").unwrap_or("perceptron") {
         "perceptron" => Objective::Perceptron,
         "crf" => Objective::Crf,
-        other => return Err(CliError::Usage(format!("unknown --objective {other:?} (perceptron or crf)"))),
+        "crf-sgd" => Objective::CrfSgd,
+        other => return Err(CliError::Usage(format!("unknown --objective {other:?} (perceptron, crf or crf-sgd)"))),
     };
     let l2: f64 = parse_num(&opts, "l2", 1.0)?;
     if !(l2 >= 0.0 && l2.is_finite()) {
@@ -96,7 +97,11 @@ pub fn run(args: &[String]) -> CliResult {
         },
         objective,
         l2,
+        rate: parse_num(&opts, "rate", 0.02)?,
     };
+    if !(cfg.rate > 0.0 && cfg.rate.is_finite()) {
+        return Err(CliError::Usage("--rate wants a positive number".into()));
+    }
     if !(1..=64).contains(&cfg.ensemble) {
         return Err(CliError::Usage("--ensemble wants 1 to 64 perceptrons".into()));
     }

@@ -96,6 +96,8 @@ pub struct Config {
     /// What the weights are learnt by; for `Crf`, `epochs` counts L-BFGS
     /// iterations and `margin`/`miss_cost` make the loss softmax-margin.
     pub objective: Objective,
+    /// The step size of `Objective::CrfSgd`.
+    pub rate: f32,
     /// The CRF's L2 penalty `l2 / 2 * |w|^2` (on the summed sentence losses).
     pub l2: f64,
 }
@@ -108,6 +110,10 @@ pub enum Objective {
     /// A linear-chain CRF: L2-regularised conditional log-likelihood,
     /// optimised by L-BFGS (deterministic: the seed plays no part).
     Crf,
+    /// The same loss without the L2 term, by stochastic gradient steps of
+    /// `rate` over shuffled sentences, the weights averaged as the
+    /// perceptron's are; `epochs` passes.
+    CrfSgd,
 }
 
 /// The cost of a wrong `tag` in cost-augmented training: `margin`, and
@@ -186,16 +192,47 @@ impl Perceptron {
 
     /// w += step · (Φ(gold) − Φ(predicted)).
     fn update(&mut self, feats: &[Vec<u64>], gold: &[usize], pred: &[usize], step: f32) {
-        self.each_difference(feats, gold, pred, |p, i, d| {
-            if i < p.cur.w.len() {
-                p.cur.w[i] += d * step;
-                p.acc_w[i] += p.c * (d * step) as f64;
-            } else {
-                let i = i - p.cur.w.len();
-                p.cur.trans[i] += d * step;
-                p.acc_t[i] += p.c * (d * step) as f64;
+        self.each_difference(feats, gold, pred, |p, i, d| p.nudge(i, d * step));
+    }
+
+    /// Adds `d` to weight `i` (feature rows, then transitions), keeping
+    /// the sums that average it.
+    fn nudge(&mut self, i: usize, d: f32) {
+        if i < self.cur.w.len() {
+            self.cur.w[i] += d;
+            self.acc_w[i] += self.c * d as f64;
+        } else {
+            let i = i - self.cur.w.len();
+            self.cur.trans[i] += d;
+            self.acc_t[i] += self.c * d as f64;
+        }
+    }
+
+    /// A stochastic gradient step on one sentence's CRF loss (`emit`: its
+    /// scores under the current weights).
+    fn crf_step(&mut self, emit: &mut [f32], feats: &[Vec<u64>], gold: &[usize], missing: u8, cfg: &Config, uni: &mut Vec<f64>) {
+        let t = self.cur.n_tags;
+        let rows = self.cur.w.len();
+        let mut trans = vec![0.0; (t + 1) * t];
+        let mut chain = Chain::new(&self.cur, cfg.scheme);
+        if !crf_sentence(&mut chain, emit, gold, missing, cfg, uni, &mut trans).is_finite() {
+            return;
+        }
+        let rate = -cfg.rate;
+        for (i, hs) in feats.iter().enumerate() {
+            for &h in hs {
+                let b = bucket(h, cfg.bits) * t;
+                for tag in 0..t {
+                    let d = uni[i * t + tag];
+                    if d != 0.0 {
+                        self.nudge(b + tag, rate * d as f32);
+                    }
+                }
             }
-        });
+        }
+        for (k, &d) in trans.iter().enumerate() {
+            self.nudge(rows + k, rate * d as f32);
+        }
     }
 
     /// Calls `f(self, index, ±1)` for every entry of Φ(gold) − Φ(predicted):
@@ -300,8 +337,20 @@ impl Member {
         self.rng.shuffle(&mut self.order);
         let (mut errors, mut sentences) = (0usize, 0usize);
         let t = scheme.n_tags(cfg.types.len());
+        let mut uni = Vec::new();
         for &di in &self.order {
             let ex = &examples[di];
+            if cfg.objective == Objective::CrfSgd {
+                let scores = std::cell::RefCell::new(Vec::new());
+                let keep = |_: Range<usize>, emit: &mut [f32]| *scores.borrow_mut() = emit.to_vec();
+                tag_prepared_with(&mut self.p, scheme, &ex.prepared, &mut self.history, keep, |w, _, range, feats, pred| {
+                    sentences += 1;
+                    errors += (ex.gold[range.clone()] != *pred) as usize;
+                    w.crf_step(&mut scores.borrow_mut(), feats, &ex.gold[range], ex.missing, cfg, &mut uni);
+                    w.c += 1.0;
+                });
+                continue;
+            }
             let adjust = |range: Range<usize>, emit: &mut [f32]| {
                 if cfg.margin == 0.0 {
                     return;
@@ -460,10 +509,16 @@ pub fn train_scored(
     let mut progress = Progress { dev_sets, log, curve: Vec::new() };
 
     let (weights, epochs, how) = match cfg.objective {
-        Objective::Perceptron => {
+        Objective::Perceptron | Objective::CrfSgd => {
             let members = cfg.ensemble.max(1) as usize;
-            let how = (members > 1).then(|| format!("mean of {members} perceptrons (shuffles)"));
-            (train_perceptron(&examples, cfg, &mut progress), cfg.epochs, how)
+            let sgd = cfg.objective == Objective::CrfSgd;
+            let how = match (sgd, members > 1) {
+                (false, false) => None,
+                (false, true) => Some(format!("mean of {members} perceptrons (shuffles)")),
+                (true, false) => Some(format!("linear-chain CRF, averaged SGD, rate {}", cfg.rate)),
+                (true, true) => Some(format!("mean of {members} linear-chain CRFs (averaged SGD, rate {}; shuffles)", cfg.rate)),
+            };
+            (train_online(&examples, cfg, &mut progress), cfg.epochs, how)
         }
         Objective::Crf => {
             let (w, iterations) = train_crf(&examples, cfg, &mut progress);
@@ -515,8 +570,9 @@ impl Progress<'_> {
     }
 }
 
-/// The averaged perceptron (or the mean of an ensemble of them).
-fn train_perceptron(examples: &[Example], cfg: &Config, progress: &mut Progress) -> Dense {
+/// The averaged perceptron, or the CRF by averaged SGD (or the mean of an
+/// ensemble of them).
+fn train_online(examples: &[Example], cfg: &Config, progress: &mut Progress) -> Dense {
     let n_tags = cfg.scheme.n_tags(cfg.types.len());
     let mut ens: Vec<Member> = (0..cfg.ensemble.max(1) as usize)
         .map(|i| Member {
@@ -649,7 +705,9 @@ impl Chain {
     /// log space) where `allowed(i, tag)`, the other tags ruled out. Gives
     /// log Z and adds `sign` times the marginal probability of every tag at
     /// every position to `uni` (n × t) and of every transition to `trans`.
-    fn run(&mut self, emit: &[f32], n: usize, allowed: impl Fn(usize, usize) -> bool, sign: f64, uni: &mut [f64], trans: &mut [f64]) -> f64 {
+    /// None when every path underflows (weights far out, as a line search
+    /// may try).
+    fn run(&mut self, emit: &[f32], n: usize, allowed: impl Fn(usize, usize) -> bool, sign: f64, uni: &mut [f64], trans: &mut [f64]) -> Option<f64> {
         let t = self.t;
         let mut log_z = 0.0;
         self.emit.clear();
@@ -673,13 +731,17 @@ impl Chain {
                 }
             }
             let s: f64 = a[i * t..(i + 1) * t].iter().sum();
-            assert!(s > 0.0, "no tag path left");
+            if !(s > 0.0 && s.is_finite()) {
+                return None;
+            }
             a[i * t..(i + 1) * t].iter_mut().for_each(|x| *x /= s);
             self.scale.push(s);
             log_z += s.ln();
         }
         let end: f64 = (0..t).map(|c| a[(n - 1) * t + c] * self.end[c]).sum();
-        assert!(end > 0.0, "no tag path left");
+        if !(end > 0.0) {
+            return None;
+        }
         log_z += end.ln();
         for c in 0..t {
             b[(n - 1) * t + c] = self.end[c] / end;
@@ -705,8 +767,34 @@ impl Chain {
                 }
             }
         }
-        log_z
+        Some(log_z)
     }
+}
+
+/// One sentence's CRF loss (infinite when its lattice underflows, so that
+/// a line search steps back), with `emit` its scores (changed: the costs
+/// are added) and `gold` its tags. `uni` gets, per token and tag, the
+/// expected count less the gold one (the gradient of each of the token's
+/// feature rows); the transitions' are added to `trans`.
+fn crf_sentence(chain: &mut Chain, emit: &mut [f32], gold: &[usize], missing: u8, cfg: &Config, uni: &mut Vec<f64>, trans: &mut [f64]) -> f64 {
+    let (scheme, t) = (cfg.scheme, chain.t);
+    // A gold chunk across a sentence break is cut at it, as the tagger
+    // (which tags sentence by sentence) would have to.
+    let gold = scheme.encode(gold.len(), &scheme.decode(gold));
+    let n = gold.len();
+    let agree = |i: usize, tag: usize| agrees(scheme, gold[i], missing, tag);
+    uni.clear();
+    uni.resize(n * t, 0.0);
+    let mut loss = -chain.run(emit, n, agree, -1.0, uni, trans).unwrap_or(f64::NEG_INFINITY);
+    if cfg.margin != 0.0 {
+        for (k, e) in emit.iter_mut().enumerate() {
+            if !agree(k / t, k % t) {
+                *e += tag_cost(cfg, k % t, missing);
+            }
+        }
+    }
+    loss += chain.run(emit, n, |_, _| true, 1.0, uni, trans).unwrap_or(f64::INFINITY);
+    loss
 }
 
 /// Weights read while the CRF's objective is computed: not frozen, so that
@@ -751,24 +839,8 @@ fn crf_objective(w: &Dense, x: &[f64], examples: &[Example], cfg: &Config, grad:
             s.extend_from_slice(emit);
         };
         tag_prepared_with(&mut Reading(w), scheme, &ex.prepared, &mut history, keep, |_, _, range, feats, _| {
-            // A gold chunk across a sentence break is cut at it, as the
-            // tagger (which tags sentence by sentence) would have to.
-            let gold = scheme.encode(range.len(), &scheme.decode(&ex.gold[range]));
-            let n = gold.len();
-            let mut emit = scores.borrow_mut();
-            let agree = |i: usize, tag: usize| agrees(scheme, gold[i], ex.missing, tag);
-            uni.clear();
-            uni.resize(n * t, 0.0);
             let (row_grad, trans_grad) = grad.split_at_mut(rows);
-            loss -= chain.run(&emit, n, agree, -1.0, &mut uni, trans_grad);
-            if cfg.margin != 0.0 {
-                for (k, e) in emit.iter_mut().enumerate() {
-                    if !agree(k / t, k % t) {
-                        *e += tag_cost(cfg, k % t, ex.missing);
-                    }
-                }
-            }
-            loss += chain.run(&emit, n, |_, _| true, 1.0, &mut uni, trans_grad);
+            loss += crf_sentence(&mut chain, &mut scores.borrow_mut(), &ex.gold[range], ex.missing, cfg, &mut uni, trans_grad);
             for (i, hs) in feats.iter().enumerate() {
                 let u = &uni[i * t..(i + 1) * t];
                 for &h in hs {
@@ -908,6 +980,7 @@ mod tests {
             pa: None,
             objective: Objective::Crf,
             l2: 0.3,
+            rate: 0.1,
         };
         let docs = [
             ("Maria Silva visited Porto", vec![(0, 11, 0), (20, 25, 1)], 0u8),
