@@ -535,6 +535,10 @@ impl Grammar {
                     }
                 }
                 let rule = self.parse_rule(&head, body, line_no).map_err(|m| bad(name, line_no, m))?;
+                // A rule's id is what a span's source shows: it must say which rule.
+                if self.rules.iter().any(|r| r.id == rule.id) {
+                    return Err(bad(name, line_no, format!("a second rule named {}", rule.id)));
+                }
                 self.rules.push(rule);
                 continue;
             }
@@ -844,6 +848,13 @@ mod tests {
             assert_eq!(*c as usize, i, "{c:?}");
             assert_eq!(c.bit(), 1 << i);
         }
+    }
+
+    #[test]
+    fn two_rules_may_not_share_a_name() {
+        let text = "rule here DATE: today\n  e.g. today => DATE 2025-03-11\nrule here DATE: tomorrow\n  e.g. tomorrow => DATE 2025-03-12\n";
+        let err = Grammar::from_sources("en", &[("x.txt", text)]).err().expect("a duplicate name is an error").to_string();
+        assert!(err.contains("x.txt:3") && err.contains("a second rule named here"), "{err}");
     }
 
     #[test]
