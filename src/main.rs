@@ -29,9 +29,10 @@ usage:
       --holdout picks the number of epochs on that share of the training
       documents, then trains on all of them. --pa makes each update the
       passive-aggressive step (at most CAP; inf for none) instead of 1.
-      --ensemble averages N perceptrons trained on different shuffles.
+      --ensemble averages N models trained on different shuffles.
       --objective crf learns the same model as a linear-chain CRF (penalty
-      C/2 |w|^2, default C 1) by L-BFGS, at most --epochs iterations; with
+      C/2 |w|^2, default C 1) by L-BFGS, at most --epochs iterations (100 unless
+      given); with
       --margin (and --miss-cost) its loss is softmax-margin. crf-sgd: the
       same loss without the penalty by averaged stochastic gradient steps
       of R (default 0.02) over --epochs shuffled passes.

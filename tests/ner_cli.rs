@@ -55,6 +55,25 @@ fn bench_prints_native_throughput() {
 }
 
 #[test]
+fn train_refuses_options_its_objective_does_not_read() {
+    for (args, name) in [
+        (&["--objective", "crf", "--pa", "inf"][..], "--pa does nothing with --objective crf"),
+        (&["--objective", "crf-sgd", "--l2", "3"][..], "--l2 does nothing with --objective crf-sgd"),
+        (&["--rate", "0.1"][..], "--rate does nothing with --objective perceptron"),
+        (&["--objective", "crf", "--bits", "22"][..], "--objective crf wants --bits 20 or fewer"),
+    ] {
+        let mut all = vec!["train", "--lang", "en", "--out"];
+        let out = scratch("refused.lnm");
+        all.push(&out);
+        all.extend_from_slice(args);
+        all.push(FIXTURE);
+        let (code, _, stderr) = lede(&all, b"");
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stderr.contains(name), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
 fn bench_times_one_recogniser_alone() {
     for (only, heading) in [("dates", "dates alone"), ("entities", "entities alone")] {
         let (code, stdout, stderr) = lede(&["bench", "--seconds", "0.1", "--only", only, FIXTURE], b"");

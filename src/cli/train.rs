@@ -103,7 +103,26 @@ pub fn run(args: &[String]) -> CliResult {
         return Err(CliError::Usage("--rate wants a positive number".into()));
     }
     if !(1..=64).contains(&cfg.ensemble) {
-        return Err(CliError::Usage("--ensemble wants 1 to 64 perceptrons".into()));
+        return Err(CliError::Usage("--ensemble wants 1 to 64 models".into()));
+    }
+    // An option the chosen objective does not read is an error, not a
+    // silent no-op.
+    let given = |name: &str| option(&opts, name).is_some();
+    let unread = match objective {
+        Objective::Perceptron => ["l2", "rate"].iter().find(|n| given(n)),
+        Objective::Crf => ["pa", "rate", "ensemble"].iter().find(|n| given(n)),
+        Objective::CrfSgd => ["pa", "l2"].iter().find(|n| given(n)),
+    };
+    if let Some(name) = unread {
+        return Err(CliError::Usage(format!("--{name} does nothing with --objective {}", option(&opts, "objective").unwrap_or("perceptron"))));
+    }
+    if objective == Objective::Crf && bits > 20 {
+        // L-BFGS keeps about 21 copies of the weights as f64.
+        return Err(CliError::Usage("--objective crf wants --bits 20 or fewer (it keeps about 21 copies of the weights)".into()));
+    }
+    if objective == Objective::Crf && !given("epochs") {
+        // The perceptron's 12 epochs are far too few L-BFGS iterations.
+        cfg.epochs = 100;
     }
     let started = std::time::Instant::now();
     if holdout > 0.0 {

@@ -1,7 +1,9 @@
 //! Training: an averaged structured perceptron (Collins 2002) over whole
 //! documents, sentence by sentence, with Viterbi decoding under the tag
-//! scheme's constraints. Deterministic for a given seed: documents are
-//! shuffled by our own generator and nothing depends on hash-map order.
+//! scheme's constraints; or the same linear model as a linear-chain CRF
+//! (`Objective`). Deterministic: documents are shuffled by our own
+//! generator from the seed (the L-BFGS CRF uses no shuffle at all), and
+//! nothing depends on hash-map order.
 //!
 //! Corpora that leave a type unannotated (Universal NER has no MISC) are
 //! trained as partially labelled: on their O tokens the "gold" path is the
@@ -459,8 +461,8 @@ pub fn train(train_docs: &[TrainDoc], dev: &[(String, Vec<TrainDoc>)], cfg: &Con
     train_scored(train_docs, dev, cfg, log).0
 }
 
-/// `train`, also giving the F1 of the first dev set after each epoch
-/// (empty without dev sets).
+/// `train`, also giving the F1 of the first dev set after each epoch (each
+/// L-BFGS iteration for the CRF; empty without dev sets).
 pub fn train_scored(
     train_docs: &[TrainDoc],
     dev: &[(String, Vec<TrainDoc>)],
@@ -900,15 +902,18 @@ fn lbfgs(
         }
         let mut step = if pairs.is_empty() { 1.0 / (-slope).sqrt().max(1.0) } else { 1.0 };
         let mut f_new = f64::INFINITY;
+        let mut accepted = false;
         for _ in 0..30 {
             xn.iter_mut().zip(x.iter().zip(&d)).for_each(|(xn, (x, d))| *xn = x + step * d);
             f_new = f(&xn, &mut gn);
             if f_new <= fx + 1e-4 * step * slope {
+                accepted = true;
                 break;
             }
             step *= 0.5;
         }
-        if !(f_new <= fx + 1e-4 * step * slope) {
+        // Tested against the step it was computed with, not the halved one.
+        if !accepted {
             return k - 1;
         }
         let (mut s, mut y) = if pairs.len() == m { pairs.pop_front().map(|(s, y, _)| (s, y)).unwrap() } else { (vec![0.0; n], vec![0.0; n]) };
