@@ -157,13 +157,26 @@ export class Controls {
       const actions = {
         error: [download, { label: 'Try again', run: () => p.flush() }],
         unavailable: [download],
-        // Reloading keeps unsaved changes as copies (the rescue copy), so it need not ask.
-        conflict: [...(p.unsaved ? [download] : []), { label: 'Reload', run: () => { p.leaving = true; location.reload(); } }],
+        // Reloading keeps unsaved changes as copies (the rescue copy), so it need
+        // not ask; but only once that copy is written: if it could not be (no
+        // room), the tab stays and says to download first.
+        conflict: [...(p.unsaved ? [download] : []), { label: 'Reload', run: () => this.reloadBehind() }],
       }[p.state];
       this.banner('save', p.message, { actions });
     } else {
       this.banner('save', null);
     }
+  }
+
+  /** The conflict banner's Reload: leaves only when this tab's unsaved changes are kept (written as a rescue copy, or none). */
+  reloadBehind() {
+    const p = this.persist;
+    if (p.rescue()) {
+      p.leaving = true;
+      location.reload();
+      return;
+    }
+    this.notify('Not reloaded: your changes in this tab could not be kept for the reload (browser storage is full), so reloading now would lose them. Click “Download JSON” first to keep them in a file; then reload.', 'error', { timeout: 0 });
   }
 
   // -- documents -----------------------------------------------------------

@@ -236,6 +236,8 @@ export class Persistence extends EventTarget {
     // Changes counted, and the count the last rescue copy was written at.
     this.changes = 0;
     this.rescuedAt = -1;
+    // Whether that copy was written.
+    this.rescueOk = false;
     // The saved revision this tab's state is based on (null until read), and who this tab is.
     this.rev = null;
     this.tab = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
@@ -378,10 +380,16 @@ export class Persistence extends EventTarget {
    * Browsers fire beforeunload, pagehide or both, and the page calls this on
    * each: a second call with no change since the first does nothing (an
    * unload that did not happen, followed by more edits, is rescued again).
+   * Returns whether the changes are safe to leave: true when there is
+   * nothing to write or the copy was written, false when it could not be
+   * (no room, no localStorage): leaving then loses them.
    */
   rescue() {
-    if (!this.backend || !(this.unsaved || this.writing) || this.rescuedAt === this.changes) return;
+    if (!this.backend) return !this.unsaved;
+    if (!(this.unsaved || this.writing)) return true;
+    if (this.rescuedAt === this.changes) return this.rescueOk;
     this.rescuedAt = this.changes;
+    this.rescueOk = false;
     try {
       // A save in flight may never finish either: what it writes is rescued
       // too, unless a later change (marked since) says otherwise.
@@ -399,10 +407,12 @@ export class Persistence extends EventTarget {
         deleted: [...deleted],
         meta: this.metaRecord(),
       }));
+      this.rescueOk = true;
     } catch {
-      // No room there either: the changes are lost only if the write below never finishes.
+      // No room there either: the changes are lost unless the write below finishes.
     }
     this.flush();
+    return this.rescueOk;
   }
 
   /** After a start that applied rescued changes: they are written properly, then the rescue copies are removed. */

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { codePointsToUtf16, utf16ToCodePoints, codePointLength, snapSelection, looksLikeTimexValue, isIsoDate, widenToWords } from '../../www/text.js';
 import { importFile, toCorpusJsonl, toLedeJson, ImportError } from '../../www/formats.js';
 import { Store, overlapIndex } from '../../www/store.js';
+import { Persistence } from '../../www/persist.js';
 
 const enc = (s) => new TextEncoder().encode(s);
 
@@ -275,4 +276,48 @@ test('word snapping widens an edge inside a word, and only then', () => {
   const te = 'హైదరాబాద్‌లో మెట్రో';
   const w = widenToWords(te, 2, 4);
   assert.equal(te.slice(w.start, w.end), te.split(' ')[0]);
+});
+
+// A stand-in for the page's localStorage; `full` makes every write fail as a full quota does.
+class FakeLocalStorage {
+  items = new Map();
+  full = false;
+  get length() { return this.items.size; }
+  key(i) { return [...this.items.keys()][i] ?? null; }
+  getItem(k) { return this.items.has(k) ? this.items.get(k) : null; }
+  setItem(k, v) {
+    if (this.full) throw new DOMException('the quota has been exceeded', 'QuotaExceededError');
+    this.items.set(k, String(v));
+  }
+  removeItem(k) { this.items.delete(k); }
+}
+
+/** A Persistence over a fake localStorage (node has no IndexedDB, so it opens the localStorage backend). */
+async function persistence({ ls = new FakeLocalStorage() } = {}) {
+  globalThis.localStorage = ls;
+  const store = new Store();
+  const p = new Persistence(store, { delayMs: 60_000 });
+  p.channel?.close();
+  p.channel = null;
+  const saved = await p.open();
+  return { store, p, ls, saved };
+}
+
+test('rescue() says whether the unsaved changes are kept: nothing to write, or the copy written', async () => {
+  const { store, p, ls } = await persistence();
+  assert.equal(p.rescue(), true, 'nothing unsaved');
+  store.addDocuments([{ id: 'a', text: 'Alice met Bob.' }]);
+  // Behind another tab: nothing is saved but the rescue copy.
+  p.setState('conflict', 'behind');
+  assert.equal(p.rescue(), true);
+  assert.ok([...ls.items.keys()].some((k) => k.startsWith('lede:v1:rescue:')));
+  // A copy that cannot be written (full storage) is reported, also when asked again.
+  store.addSpan('a', { start: 0, end: 5, label: 'PER' });
+  ls.full = true;
+  assert.equal(p.rescue(), false, 'the rescue copy could not be written');
+  assert.equal(p.rescue(), false, 'still not written');
+  ls.full = false;
+  store.addSpan('a', { start: 10, end: 13, label: 'PER' });
+  assert.equal(p.rescue(), true);
+  clearTimeout(p.timer);
 });
