@@ -155,7 +155,8 @@ export class Controls {
     if (p.state === 'error' || p.state === 'unavailable' || p.state === 'conflict') {
       const download = { label: 'Download JSON', run: () => this.exportJson({ all: true }) };
       const actions = {
-        error: [download, { label: 'Try again', run: () => p.flush() }],
+        // A tab that could not read storage never saves: trying again cannot help.
+        error: [download, ...(p.readFailed ? [] : [{ label: 'Try again', run: () => p.flush() }])],
         unavailable: [download],
         // Reloading keeps unsaved changes as copies (the rescue copy), so it need
         // not ask; but only once that copy is written: if it could not be (no

@@ -98,8 +98,8 @@ class IdbBackend {
 
   /**
    * Writes, if the stored revision is still `base` (checked in the same
-   * transaction: no other tab can write in between; not checked when `base`
-   * is null, unknown). histories: [doc id, record or null] for the documents
+   * transaction: no other tab can write in between; a null `base`, unknown,
+   * never matches). histories: [doc id, record or null] for the documents
    * written. Resolves with the revision written.
    */
   save(docs, deleted, meta, base, histories = []) {
@@ -121,7 +121,7 @@ class IdbBackend {
         const check = metaStore.get('state');
         check.onsuccess = () => {
           const rev = revOf(check.result);
-          if (base !== null && rev !== base) {
+          if (rev !== base) {
             abort(new ConflictError(`another tab saved revision ${rev}`));
             return;
           }
@@ -187,10 +187,10 @@ class LocalBackend {
     }
   }
 
-  /** Writes, if the stored revision is still `base` or unknown (the check and the writes run without a pause). Returns the revision written. */
+  /** Writes, if the stored revision is still `base` (the check and the writes run without a pause; a null `base`, unknown, never matches). Returns the revision written. */
   async save(docs, deleted, meta, base) {
     const rev = revOf(this.meta());
-    if (base !== null && rev !== base) throw new ConflictError(`another tab saved revision ${rev}`);
+    if (rev !== base) throw new ConflictError(`another tab saved revision ${rev}`);
     for (const d of docs) localStorage.setItem(`${LS_PREFIX}doc:${d.id}`, JSON.stringify(d));
     for (const id of deleted) localStorage.removeItem(`${LS_PREFIX}doc:${id}`);
     localStorage.setItem(`${LS_PREFIX}meta`, JSON.stringify({ ...meta, rev: rev + 1 }));
@@ -240,6 +240,8 @@ export class Persistence extends EventTarget {
     this.rescueOk = false;
     // The saved revision this tab's state is based on (null until read), and who this tab is.
     this.rev = null;
+    // Why the saved work could not be read, if it could not: this tab then never saves.
+    this.readFailed = null;
     this.tab = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
     // Rescue copies of closed tabs that this start took in, removed once saved properly.
     this.adopted = [];
@@ -277,6 +279,8 @@ export class Persistence extends EventTarget {
     try {
       const loaded = await this.backend.load();
       this.rev = revOf(loaded.meta);
+      // Changes marked while loading wait for the revision.
+      if (this.unsaved) this.timer = setTimeout(() => this.flush(), this.delayMs);
       const { docs, meta, rescued, copies } = this.takeRescues(loaded.docs, loaded.meta);
       const histories = loaded.histories || [];
       const good = docs.filter(validRecord);
@@ -294,7 +298,9 @@ export class Persistence extends EventTarget {
         histories,
       };
     } catch (e) {
-      this.setState('error', `Could not read saved work (${e.message}).`);
+      // Without the revision of what is saved, a save could only write over it (the labels, the order, other tabs' work).
+      this.readFailed = `Could not read the work saved in this browser (${e.message}), so this tab does not save, rather than write over it: what you do here is kept only while this tab is open. Download JSON to keep it, then reload to try reading again.`;
+      this.setState('error', this.readFailed);
       return null;
     }
   }
@@ -316,7 +322,10 @@ export class Persistence extends EventTarget {
           out.push({
             at: Number(r.at) || 0,
             tab: r.tab ?? null,
-            rev: Number.isInteger(r.rev) ? r.rev : null,
+            // No revision at all: a copy from before revisions (applied as
+            // ever); one that is not a number (a tab that could not read the
+            // saved work): based on nothing, so its documents become copies.
+            rev: Number.isInteger(r.rev) ? r.rev : 'rev' in r ? -1 : null,
             docs: Array.isArray(r.docs) ? r.docs.filter((d) => d && typeof d.id === 'string') : [],
             deleted: Array.isArray(r.deleted) ? r.deleted : [],
             meta: r.meta || null,
@@ -402,6 +411,7 @@ export class Persistence extends EventTarget {
       localStorage.setItem(`${RESCUE_KEY}:${this.tab}`, JSON.stringify({
         at: Date.now(),
         tab: this.tab,
+        // null when this tab could not read the saved work: taken as copies.
         rev: this.rev,
         docs,
         deleted: [...deleted],
@@ -469,6 +479,12 @@ export class Persistence extends EventTarget {
   async flush() {
     clearTimeout(this.timer);
     if (!this.backend || this.state === 'conflict') return false;
+    // No revision: still loading (open() flushes after), or the load failed
+    // (said once; the changes stay marked, in memory and the rescue copy).
+    if (this.rev === null) {
+      if (this.readFailed) this.setState('error', this.readFailed);
+      return false;
+    }
     if (this.running) {
       await this.running;
       if (this.state === 'conflict') return false;

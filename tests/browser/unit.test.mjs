@@ -321,3 +321,34 @@ test('rescue() says whether the unsaved changes are kept: nothing to write, or t
   assert.equal(p.rescue(), true);
   clearTimeout(p.timer);
 });
+
+test('a tab that could not read storage does not save over it, and its rescue copy comes back as copies', async () => {
+  const ls = new FakeLocalStorage();
+  ls.setItem('lede:v1:doc:a', JSON.stringify({ id: 'a', title: 'Saved', text: 'Saved work.', spans: [], created: 1 }));
+  const meta = JSON.stringify({ order: ['a'], currentId: 'a', labels: [{ name: 'ONLY', kind: 'entity', color: '#888888' }], rev: 2 });
+  ls.setItem('lede:v1:meta', meta);
+  // Reading fails (the probe write of open() works).
+  const key = ls.key.bind(ls);
+  ls.key = () => { throw new Error('storage is unreadable'); };
+  const { store, p, saved } = await persistence({ ls });
+  assert.equal(saved, null);
+  assert.equal(p.state, 'error');
+  let told = 0;
+  p.addEventListener('status', () => { told += 1; });
+  store.addDocuments([{ id: 'a', text: 'Work of this tab.' }]);
+  assert.equal(await p.flush(), false, 'refused');
+  assert.equal(await p.flush(), false, 'refused again');
+  clearTimeout(p.timer);
+  assert.equal(told, 0, 'said once, at the failed load');
+  assert.equal(ls.getItem('lede:v1:meta'), meta, 'the saved labels and order are untouched');
+  assert.equal(JSON.parse(ls.getItem('lede:v1:doc:a')).text, 'Saved work.');
+  assert.ok(p.unsaved, 'the changes stay marked');
+  // Its rescue copy is based on nothing: the next start keeps both versions.
+  assert.equal(p.rescue(), true);
+  clearTimeout(p.timer);
+  ls.key = key;
+  const next = await persistence({ ls });
+  clearTimeout(next.p.timer);
+  assert.deepEqual(next.saved.docs.map((d) => [d.id, d.text]).sort(), [['a', 'Saved work.'], ['a-2', 'Work of this tab.']]);
+  assert.deepEqual(next.saved.labels.map((l) => l.name), ['ONLY']);
+});
