@@ -4,7 +4,7 @@
 // store events into DOM updates.
 
 import { keyFor, validLabelName } from './labels.js';
-import { HARD_LIMIT, ImportError, SOFT_LIMIT, clip, importFile, plainDoc, toConll, toCorpusJsonl, toLedeJson, toTokenJsonl } from './formats.js';
+import { HARD_LIMIT, ImportError, SOFT_LIMIT, clip, importFile, plainDoc, tagFilter, toConll, toCorpusJsonl, toLedeJson, toTokenJsonl } from './formats.js';
 import { TextView } from './render.js';
 import { codePointLength, guessLanguage, isIsoDate, looksLikeTimexValue, snapSelection, stepGrapheme, utf16ToCodePoints, widenToWords } from './text.js';
 
@@ -1009,12 +1009,17 @@ export class Controls {
       return;
     }
     const want = $('export-tag-labels').value;
-    const labels = this.store.labels.filter((l) => want === 'all' || l.kind === want).map((l) => l.name);
+    // By kind, not by the set's names: a span whose label left the set is tagged (and counted) too.
+    const keep = tagFilter(want, (name) => this.store.labelKind(name));
+    const options = { keep, reviewedOnly: $('export-reviewed').checked };
+    const labels = [...new Set([
+      ...this.store.labels.filter((l) => !keep || l.kind === want).map((l) => l.name),
+      ...docs.flatMap((d) => d.spans.filter((s) => !keep || keep(s)).map((s) => s.label)),
+    ])];
     if (!labels.length) {
       this.notify(`The label set has no ${want} labels: every token would be O. Nothing was downloaded.`, 'warn');
       return;
     }
-    const options = { labels, reviewedOnly: $('export-reviewed').checked };
     const name = kind === 'conll' ? `lede-${stamp()}.conll` : `lede-${stamp()}-tokens.jsonl`;
     const { text, stats } = kind === 'conll' ? toConll(docs, options) : toTokenJsonl(docs, options);
     download(name, text, kind === 'conll' ? 'text/plain' : 'application/jsonl');

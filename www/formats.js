@@ -18,9 +18,22 @@ export class ImportError extends Error {}
 // ---------------------------------------------------------------------------
 // Export
 
-/** The spans an export takes: all, or only reviewed ones; only those with a label in `labels` when given. */
-function chosenSpans(doc, { reviewedOnly = false, labels = null } = {}) {
-  return doc.spans.filter((s) => (!reviewedOnly || s.reviewed) && (!labels || labels.includes(s.label)));
+/**
+ * The spans an export takes: all, or only reviewed ones; only those with a
+ * label in `labels` and those `keep` accepts, when given.
+ */
+function chosenSpans(doc, { reviewedOnly = false, labels = null, keep = null } = {}) {
+  return doc.spans.filter((s) => (!reviewedOnly || s.reviewed) && (!labels || labels.includes(s.label)) && (!keep || keep(s)));
+}
+
+/**
+ * The span filter of a BIO export's "tag" choice: none for 'all' (every
+ * span, also one whose label is not in the label set: nothing is dropped
+ * silently), else the spans whose label is of that kind ('entity' or
+ * 'temporal', by `labelKind`, the store's).
+ */
+export function tagFilter(want, labelKind) {
+  return want === 'all' ? null : (s) => labelKind(s.label) === want;
 }
 
 function exportSpans(doc, options) {
@@ -94,7 +107,7 @@ export const CONLL_DOCSTART = '-DOCSTART- -X- O O';
  * The token view of each document, offsets in code points:
  *   { docs: [{doc, sentences: [[{text, start, end, tag}]]}],
  *     stats: {documents, sentences, tokens, spans, overlapping: [{doc, span, by}], empty: [{doc, span}]} }
- * Options: reviewedOnly, labels (the label names to tag; others are O).
+ * Options: reviewedOnly, labels (the label names to tag; others are O), keep (a span filter, see tagFilter).
  */
 export function tokenView(docs, options = {}) {
   const stats = { documents: docs.length, sentences: 0, tokens: 0, spans: 0, overlapping: [], empty: [] };

@@ -4,7 +4,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { codePointsToUtf16, utf16ToCodePoints, codePointLength, snapSelection, looksLikeTimexValue, isIsoDate, widenToWords } from '../../www/text.js';
-import { importFile, toCorpusJsonl, toLedeJson, ImportError } from '../../www/formats.js';
+import { importFile, toCorpusJsonl, toLedeJson, ImportError, tagFilter, toConll } from '../../www/formats.js';
 import { Store, overlapIndex } from '../../www/store.js';
 import { Persistence } from '../../www/persist.js';
 
@@ -351,4 +351,24 @@ test('a tab that could not read storage does not save over it, and its rescue co
   clearTimeout(next.p.timer);
   assert.deepEqual(next.saved.docs.map((d) => [d.id, d.text]).sort(), [['a', 'Saved work.'], ['a-2', 'Work of this tab.']]);
   assert.deepEqual(next.saved.labels.map((l) => l.name), ['ONLY']);
+});
+
+test('the BIO export tags every span for "all labels", also one whose label is not in the label set; by kind otherwise', () => {
+  const store = new Store();
+  const [doc] = store.addDocuments([{ id: 'd', text: 'Alice met Bob on Monday.', spans: [
+    { start: 0, end: 5, label: 'PER' },
+    { start: 10, end: 13, label: 'GONE' },
+    { start: 17, end: 23, label: 'DATE' },
+  ] }]);
+  assert.equal(store.hasLabel('GONE'), false);
+  assert.equal(store.labelKind('DATE'), 'temporal');
+  const tags = (want) => {
+    const { text, stats } = toConll([doc], { keep: tagFilter(want, (n) => store.labelKind(n)) });
+    return { tags: text.split('\n').filter((l) => l.includes('\t') && !l.endsWith('\tO')).map((l) => l.split('\t')[1]), stats };
+  };
+  const all = tags('all');
+  assert.deepEqual(all.tags, ['B-PER', 'B-GONE', 'B-DATE']);
+  assert.equal(all.stats.spans, 3, 'nothing left out, nothing uncounted');
+  assert.deepEqual(tags('entity').tags, ['B-PER', 'B-GONE'], 'a label not in the set counts as an entity label');
+  assert.deepEqual(tags('temporal').tags, ['B-DATE']);
 });
