@@ -201,12 +201,17 @@ export function bioDocument(text, spans, tagged = spans) {
     inSpan.fill(1, from + 1, to);
   }
   for (const t of tokens) t.tag = 'O';
-  const { kept, overlapping } = resolveOverlaps(text, tagged);
-  const empty = [];
+  // A span with no token (only whitespace) is left out first: it must not
+  // knock out, as the longer of two, a span that has tokens.
+  const empty = tagged.filter((s) => {
+    const [from, to] = tokenRange(tokens, s);
+    return from === to;
+  });
+  const emptySet = new Set(empty);
+  const { kept, overlapping } = resolveOverlaps(text, tagged.filter((s) => !emptySet.has(s)));
   for (const s of kept) {
     const [from, to] = tokenRange(tokens, s);
     for (let t = from; t < to; t++) tokens[t].tag = `${t === from ? 'B' : 'I'}-${s.label}`;
-    if (from === to) empty.push(s);
   }
-  return { tokens, sentences: splitSentences(text, tokens, inSpan), kept: kept.filter((s) => !empty.includes(s)), overlapping, empty };
+  return { tokens, sentences: splitSentences(text, tokens, inSpan), kept, overlapping, empty };
 }

@@ -4,7 +4,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { snapSelection, utf16ToCodePoints } from '../../www/text.js';
-import { tokenize } from '../../www/tokens.js';
+import { bioDocument, tokenize } from '../../www/tokens.js';
 import { CONLL_DOCSTART, toConll, toTokenJsonl } from '../../www/formats.js';
 
 const cpSlice = (text, start, end) => Array.from(text).slice(start, end).join('');
@@ -232,4 +232,15 @@ test('random documents in three scripts keep every span (property test)', () => 
     checkExport(docs);
     checkExport(docs, { labels: ['PER', 'LOC'], reviewedOnly: true });
   }
+});
+
+test('a span of only whitespace does not knock out a real span it overlaps, even when longer', () => {
+  const text = 'Alice      met Bob.';
+  const real = { start: 0, end: 6, label: 'PER' }; // "Alice " (a trailing space)
+  const blank = { start: 5, end: 11, label: 'ORG' }; // six spaces: longer
+  const view = bioDocument(text, [real, blank]);
+  assert.deepEqual(view.kept, [real]);
+  assert.deepEqual(view.empty, [blank]);
+  assert.deepEqual(view.overlapping, []);
+  assert.equal(view.tokens[0].tag, 'B-PER');
 });
