@@ -609,12 +609,13 @@ export class Store extends EventTarget {
  * that "does [start, end) overlap any of them" is a binary search, not a scan
  * (a pre-annotation of a long document has tens of thousands of spans).
  * A document's spans are kept sorted, so the input usually is already: it is
- * then used as it is, and copied and sorted only when it is not (a record
- * restored from storage is not checked for order).
+ * then only copied, and sorted only when it is not (a record restored from
+ * storage is not checked for order). Always a copy: the caller may go on
+ * changing its array (mergeMachine replaces spans in it).
  */
 export function overlapIndex(spans) {
   const inOrder = spans.every((s, i) => i === 0 || spans[i - 1].start <= s.start);
-  const sorted = inOrder ? spans : [...spans].sort((a, b) => a.start - b.start);
+  const sorted = inOrder ? [...spans] : [...spans].sort((a, b) => a.start - b.start);
   const maxEnd = [];
   let m = -1;
   for (const s of sorted) {

@@ -142,11 +142,17 @@ test('a re-run does not add machine spans over reviewed ones, however they overl
   assert.deepEqual(added, [[0, 5], [9, 14], [10, 12], [14, 15]]);
 });
 
-test('the overlap index uses spans already in order as they are, and sorts only those that are not', () => {
+test('the overlap index copies spans already in order, sorts only those that are not, and never shares the caller\'s array', () => {
   const inOrder = [{ start: 0, end: 9 }, { start: 2, end: 4 }, { start: 2, end: 3 }, { start: 12, end: 15 }];
   const idx = overlapIndex(inOrder);
-  assert.equal(idx.sorted, inOrder, 'no copy, no sort');
+  assert.notEqual(idx.sorted, inOrder, 'a copy');
+  assert.deepEqual(idx.sorted, inOrder, 'in the same order');
   assert.deepEqual(idx.maxEnd, [9, 9, 9, 15]);
+  // The caller writing into its own array (as mergeMachine does) leaves the index as it was.
+  const first = inOrder[0];
+  inOrder[0] = { start: 20, end: 30 };
+  assert.equal(idx.sorted[0], first);
+  inOrder[0] = first;
   const shuffled = [inOrder[3], inOrder[1], inOrder[0], inOrder[2]];
   const again = overlapIndex(shuffled);
   assert.deepEqual(again.sorted.map((s) => s.start), [0, 2, 2, 12]);
