@@ -98,7 +98,7 @@ export function toCorpusJsonl(docs, { reviewedOnly = false } = {}) {
 }
 
 // ---------------------------------------------------------------------------
-// Token-level exports: CoNLL BIO and token JSONL (FORMAT.md sections 3 to 5).
+// Token-level exports: CoNLL BIO and token JSONL (FORMAT.md section 3).
 
 /** What `-DOCSTART-` line spaCy's CoNLL converter splits documents on (other readers skip any line starting -DOCSTART-). */
 export const CONLL_DOCSTART = '-DOCSTART- -X- O O';

@@ -25,9 +25,11 @@
 import { DEFAULT_LABELS, newLabel, validLabelName } from './labels.js';
 
 const UNDO_LIMIT = 500;
-// What is saved of a history: at most this many undo (and redo) steps, and
-// no more span references in all its snapshots together than SAVED_REFS, so
-// that a long document keeps fewer steps rather than slow every save.
+// What is saved of a history: at most this many undo (and redo) steps, taken
+// newest first; and once the steps taken hold SAVED_REFS span references in
+// all, no more are added, so that a long document keeps fewer steps rather
+// than slow every save. Not a hard cap: the step that reaches it is kept, and
+// the newest undo step always is, whatever its size.
 const SAVED_STEPS = 100;
 const SAVED_REFS = 20_000;
 // Document fields that an undo step restores with the spans (a date or
