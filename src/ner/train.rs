@@ -221,17 +221,7 @@ impl Perceptron {
             return;
         }
         let rate = -cfg.rate;
-        for (i, hs) in feats.iter().enumerate() {
-            for &h in hs {
-                let b = bucket(h, cfg.bits) * t;
-                for tag in 0..t {
-                    let d = uni[i * t + tag];
-                    if d != 0.0 {
-                        self.nudge(b + tag, rate * d as f32);
-                    }
-                }
-            }
-        }
+        scatter_rows(feats, uni, t, cfg.bits, |i, d| self.nudge(i, rate * d as f32));
         for (k, &d) in trans.iter().enumerate() {
             self.nudge(rows + k, rate * d as f32);
         }
@@ -799,6 +789,23 @@ fn crf_sentence(chain: &mut Chain, emit: &mut [f32], gold: &[usize], missing: u8
     loss
 }
 
+/// Hands `add(row index, d)` the gradient `uni` (token by tag) of every
+/// feature row a sentence's tokens use; the one scatter of both CRF
+/// optimisers.
+fn scatter_rows(feats: &[Vec<u64>], uni: &[f64], t: usize, bits: u8, mut add: impl FnMut(usize, f64)) {
+    for (i, hs) in feats.iter().enumerate() {
+        let u = &uni[i * t..(i + 1) * t];
+        for &h in hs {
+            let b = bucket(h, bits) * t;
+            for (tag, &d) in u.iter().enumerate() {
+                if d != 0.0 {
+                    add(b + tag, d);
+                }
+            }
+        }
+    }
+}
+
 /// Weights read while the CRF's objective is computed: not frozen, so that
 /// `tag_prepared` hands over each token's features.
 struct Reading<'a>(&'a Dense);
@@ -843,13 +850,7 @@ fn crf_objective(w: &Dense, x: &[f64], examples: &[Example], cfg: &Config, grad:
         tag_prepared_with(&mut Reading(w), scheme, &ex.prepared, &mut history, keep, |_, _, range, feats, _| {
             let (row_grad, trans_grad) = grad.split_at_mut(rows);
             loss += crf_sentence(&mut chain, &mut scores.borrow_mut(), &ex.gold[range], ex.missing, cfg, &mut uni, trans_grad);
-            for (i, hs) in feats.iter().enumerate() {
-                let u = &uni[i * t..(i + 1) * t];
-                for &h in hs {
-                    let b = bucket(h, cfg.bits) * t;
-                    row_grad[b..b + t].iter_mut().zip(u).for_each(|(g, &d)| *g += d);
-                }
-            }
+            scatter_rows(feats, &uni, t, cfg.bits, |i, d| row_grad[i] += d);
         });
     }
     loss
