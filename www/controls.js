@@ -974,17 +974,17 @@ export class Controls {
     }
   }
 
-  exportDocs() {
-    if ($('export-current').checked) return this.doc ? [this.doc] : [];
-    return this.store.documents();
+  /** The documents an export writes (all, or the chosen ones); null, with a message, when there are none. */
+  exportDocs({ all = false } = {}) {
+    const docs = all || !$('export-current').checked ? this.store.documents() : this.doc ? [this.doc] : [];
+    if (docs.length) return docs;
+    this.notify('Nothing to export yet.', 'warn');
+    return null;
   }
 
   exportJson({ all = false }) {
-    const docs = all ? this.store.documents() : this.exportDocs();
-    if (!docs.length) {
-      this.notify('Nothing to export yet.', 'warn');
-      return;
-    }
+    const docs = this.exportDocs({ all });
+    if (!docs) return;
     const data = toLedeJson(docs, this.store.labels, {
       generator: `lede ${this.engine.version || 'page'}`,
       reviewedOnly: !all && $('export-reviewed').checked,
@@ -994,20 +994,14 @@ export class Controls {
 
   exportJsonl() {
     const docs = this.exportDocs();
-    if (!docs.length) {
-      this.notify('Nothing to export yet.', 'warn');
-      return;
-    }
+    if (!docs) return;
     download(`lede-${stamp()}.jsonl`, toCorpusJsonl(docs, { reviewedOnly: $('export-reviewed').checked }), 'application/jsonl');
   }
 
   /** The BIO token exports: CoNLL (kind 'conll') or token JSONL ('jsonl'); says what went in and what was left out. */
   exportTokens(kind) {
     const docs = this.exportDocs();
-    if (!docs.length) {
-      this.notify('Nothing to export yet.', 'warn');
-      return;
-    }
+    if (!docs) return;
     const want = $('export-tag-labels').value;
     // By kind, not by the set's names: a span whose label left the set is tagged (and counted) too.
     const keep = tagFilter(want, (name) => this.store.labelKind(name));
