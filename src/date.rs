@@ -108,6 +108,23 @@ impl Date {
         Date { year, month, day }
     }
 
+    /// Easter Sunday of a Gregorian year (the Meeus/Jones/Butcher
+    /// computus): the feasts that move with it are dated from it.
+    pub fn easter(year: i32) -> Date {
+        let y = year;
+        let a = y.rem_euclid(19);
+        let (b, c) = (y.div_euclid(100), y.rem_euclid(100));
+        let (d, e) = (b / 4, b % 4);
+        let f = (b + 8) / 25;
+        let g = (b - f + 1) / 3;
+        let h = (19 * a + b - d - g + 15) % 30;
+        let (i, k) = (c / 4, c % 4);
+        let l = (32 + 2 * e + 2 * i - h - k) % 7;
+        let m = (a + 11 * h + 22 * l) / 451;
+        let n = h + l - 7 * m + 114;
+        Date { year, month: (n / 31) as u8, day: (n % 31 + 1) as u8 }
+    }
+
     pub fn add_days(self, n: i64) -> Date {
         Date::from_days(self.to_days() + n)
     }
@@ -151,6 +168,19 @@ impl fmt::Display for Date {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn easter_sunday_is_a_sunday_between_march_22_and_april_25() {
+        // Known dates: the earliest and latest possible, and recent years.
+        for (y, m, d) in [(2025, 4, 20), (2024, 3, 31), (2000, 4, 23), (2019, 4, 21), (2285, 3, 22), (2038, 4, 25), (1998, 4, 12)] {
+            assert_eq!(Date::easter(y), Date::new(y, m, d).unwrap(), "{y}");
+        }
+        for y in 1583..2600 {
+            let e = Date::easter(y);
+            assert_eq!(e.weekday().index(), 6, "{y}");
+            assert!((3, 22) <= (e.month, e.day) && (e.month, e.day) <= (4, 25), "{y}");
+        }
+    }
 
     #[test]
     fn days_round_trip_across_eras_and_leap_days() {

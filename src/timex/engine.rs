@@ -36,6 +36,8 @@ pub struct Tok {
     pub tense: Tense,
     /// A capitalised word the lexicon does not know (likely part of a name).
     pub name_like: bool,
+    /// Written with a capital ("Election Day", not "election day").
+    pub capital: bool,
     /// A number written as words ("twenty-five"), mergeable with neighbours.
     pub number_word: bool,
 }
@@ -262,7 +264,7 @@ fn classify(g: &Grammar, endings: &Endings, text: &str) -> Tokens {
             sentence += 1;
         }
         let s0 = senses.len() as u32;
-        let mut tok = Tok { start: r.start, end: r.end, kind: r.kind, gap: r.gap, word: NONE, stem: NONE, senses: (s0, s0), mask: 0, sentence, tense: Tense::Unknown, name_like: false, number_word: false };
+        let mut tok = Tok { start: r.start, end: r.end, kind: r.kind, gap: r.gap, word: NONE, stem: NONE, senses: (s0, s0), mask: 0, sentence, tense: Tense::Unknown, name_like: false, capital: false, number_word: false };
         match r.kind {
             Kind::Num => {
                 let mut suffix: Option<SuffixKind> = None;
@@ -292,6 +294,7 @@ fn classify(g: &Grammar, endings: &Endings, text: &str) -> Tokens {
                 // A joiner left at the end ("మార్చ్\u{200C}") changes nothing.
                 let key = key.trim_end_matches(['\u{200C}', '\u{200D}']);
                 let caps = w.chars().next().is_some_and(char::is_uppercase);
+                tok.capital = caps;
                 let mut entry = g.ids.get(key).copied();
                 tok.word = entry.unwrap_or(NONE);
                 let has_senses = |id: Option<u32>| id.is_some_and(|id| !g.entries[id as usize].senses.is_empty());
@@ -1004,7 +1007,7 @@ impl Engine {
 fn elem_val(tokens: &Tokens, e: &Elem, t: &Tok) -> Option<(Field, Val)> {
     match &e.matcher {
         Matcher::Words(ids) => {
-            if ids.iter().any(|&id| id == t.word || id == t.stem) {
+            if (t.capital || !e.caps) && ids.iter().any(|&id| id == t.word || id == t.stem) {
                 Some((Field::None, Val::Flag))
             } else {
                 None
@@ -1091,6 +1094,7 @@ pub fn apply(s: &mut Said, field: Field, v: Val) {
         (Field::Set, _) => s.set = true,
         (Field::That, _) => s.that = true,
         (Field::Ordinal, _) => s.ordinal = int,
+        (Field::Easter, _) => s.easter = int,
         (Field::Gran, Val::Unit(u, _)) => s.gran = Some(u),
         (Field::PlusHalf, _) => s.and_half = true,
         _ => {}

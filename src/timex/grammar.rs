@@ -19,7 +19,8 @@
 //! Pattern elements: `CLASS` (a typed slot: MONTH, DAY, YEAR, NUM ...),
 //! `CLASS:field` (the slot's value goes to another field: `ORD:quarter`),
 //! `CLASS=value` (only that value: `UNIT=Q`), a literal word or punctuation
-//! (`the`, `,`), alternatives `to|through`, `?` after an element for
+//! (`the`, `,`; `^election` only when written with a capital), alternatives
+//! `to|through` (of one token each), `?` after an element for
 //! optional, `~` between elements for "no space between" (`YEAR~-~NUM`), and
 //! `{to|-}` for a range connective: the rule then yields two expressions, the
 //! second inheriting what the first said; `<ended|ending>` for context that
@@ -273,6 +274,8 @@ pub enum Field {
     Set,
     That,
     Ordinal,
+    /// Days from Easter Sunday (Good Friday = -2): a movable feast.
+    Easter,
     Gran,
     /// "and a half", "1/2": half a unit more.
     PlusHalf,
@@ -306,6 +309,7 @@ impl Field {
             "set" => Set,
             "that" => That,
             "ordinal" => Ordinal,
+            "easter" => Easter,
             "gran" => Gran,
             "plushalf" => PlusHalf,
             "none" => None,
@@ -371,6 +375,8 @@ pub struct Elem {
     /// The classes a `Classes` matcher accepts, one bit each (a quick test
     /// against a token's [`class_mask`] before its senses are read).
     pub mask: u32,
+    /// Literals that must be written with a capital (`^election`).
+    pub caps: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -583,8 +589,10 @@ impl Grammar {
                 return Ok(());
             }
             "word" => {
-                // Known words with no class: not taken for parts of a name.
-                self.id(&word);
+                // Known words with no class: not taken for parts of a name;
+                // "jr." takes its full stop along, so that it ends no sentence.
+                let id = self.id(&word);
+                self.entries[id as usize].abbr |= abbr;
                 return Ok(());
             }
             "tense" if value == "aux" => {
@@ -679,7 +687,7 @@ impl Grammar {
             _ => (part, false),
         };
         if part == "*" {
-            return Ok(Elem { matcher: Matcher::AnyWord, optional, glued: false, field: Some(Field::None), separator, context, negative, mask: 0 });
+            return Ok(Elem { matcher: Matcher::AnyWord, optional, glued: false, field: Some(Field::None), separator, context, negative, mask: 0, caps: false });
         }
         let first = part.chars().next().unwrap_or(' ');
         if first.is_ascii_uppercase() {
@@ -715,17 +723,23 @@ impl Grammar {
                 classes.push((class, constraint));
             }
             let mask = classes.iter().fold(0, |m, (c, _)| m | c.bit());
-            Ok(Elem { matcher: Matcher::Classes(classes), optional, glued: false, field, separator, context, negative, mask })
+            Ok(Elem { matcher: Matcher::Classes(classes), optional, glued: false, field, separator, context, negative, mask, caps: false })
         } else {
+            // `^election`: only when written with a capital; all or none of
+            // the alternatives say so.
+            let caps = part.starts_with('^');
+            if part.split('|').any(|w| w.starts_with('^') != caps) {
+                return Err(format!("{part:?}: mark every alternative with ^ or none"));
+            }
             let ids = part
                 .split('|')
                 .map(|w| {
-                    fold(w, buf);
+                    fold(w.trim_start_matches('^'), buf);
                     let w = buf.clone();
                     self.id(&w)
                 })
                 .collect();
-            Ok(Elem { matcher: Matcher::Words(ids), optional, glued: false, field: Some(Field::None), separator, context, negative, mask: 0 })
+            Ok(Elem { matcher: Matcher::Words(ids), optional, glued: false, field: Some(Field::None), separator, context, negative, mask: 0, caps })
         }
     }
 }

@@ -356,6 +356,21 @@ fn date(s: &Said, tense: Tense, dct: Option<Date>, anchor: Option<Anchor>) -> Po
         };
     }
     let Some(d) = dct else { return unresolved(s) };
+    if let Some(days) = s.easter {
+        // "last Easter", "next Good Friday", "Easter": as a day of a named
+        // month would be chosen, with this year's date of the feast.
+        let on = |y: i32| Date::easter(y).add_days(days);
+        let y = match s.rel {
+            Some(r) if r < 0 => d.year - (on(d.year) >= d) as i32,
+            Some(r) if r > 0 => d.year + (on(d.year) <= d) as i32,
+            Some(_) => d.year,
+            None => {
+                let this = on(d.year);
+                nearest_year(this.month, this.day, tense, d)
+            }
+        };
+        return easter_feast(y, days);
+    }
     if let Some(m) = s.month {
         let y = match (s.unit, s.rel) {
             (Some(Unit::Year), Some(r)) => d.year + r,
@@ -430,25 +445,41 @@ fn date(s: &Said, tense: Tense, dct: Option<Date>, anchor: Option<Anchor>) -> Po
     at(d, Unit::Day)
 }
 
-/// The day of the `n`th `weekday` (1 = Monday) of a month: Thanksgiving is
-/// the fourth Thursday of November.
-fn nth_weekday(y: i32, m: u8, weekday: u8, n: i64) -> Option<u8> {
-    let first = Date::new(y, m, 1)?;
+/// The day of the `n`th `weekday` (1 = Monday) of a month counted from day
+/// `from`: Thanksgiving is the fourth Thursday of November (from the 1st),
+/// the US Election Day the first Tuesday from November 2 (the Tuesday after
+/// the first Monday); `n` = -1 is the month's last (Memorial Day).
+fn nth_weekday(y: i32, m: u8, weekday: u8, n: i64, from: u8) -> Option<u8> {
+    let last = crate::date::days_in_month(y, m) as i64;
+    if n == -1 {
+        let end = Date::new(y, m, last as u8)?;
+        let back = (end.weekday().index() as i64 - (weekday as i64 - 1)).rem_euclid(7);
+        return Some((last - back) as u8);
+    }
+    let first = Date::new(y, m, from)?;
     let offset = (weekday as i64 - 1 - first.weekday().index() as i64).rem_euclid(7);
-    let day = 1 + offset + 7 * (n - 1);
-    (n >= 1 && day <= crate::date::days_in_month(y, m) as i64).then_some(day as u8)
+    let day = from as i64 + offset + 7 * (n - 1);
+    (n >= 1 && day <= last).then_some(day as u8)
 }
 
 /// The day said, or the one an ordinal weekday of the month names.
 fn day_of_month(s: &Said, y: Option<i32>, m: u8) -> Option<u8> {
     match (s.day, s.weekday, s.ordinal, y) {
-        (None, Some(w), Some(n), Some(y)) => nth_weekday(y, m, w, n),
+        (from, Some(w), Some(n), Some(y)) => nth_weekday(y, m, w, n, from.unwrap_or(1)),
         (d, ..) => d,
     }
 }
 
+/// A feast that moves with Easter, in year `y`.
+fn easter_feast(y: i32, days: i64) -> Point {
+    at(Date::easter(y).add_days(days), Unit::Day)
+}
+
 /// Explicit year with whatever else was said.
 fn calendar(s: &Said, y: Option<i32>) -> Point {
+    if let Some(days) = s.easter {
+        return y.map_or(Point::Day(None, None, None), |y| easter_feast(y, days));
+    }
     if let Some(m) = s.month {
         return Point::Day(y, Some(m), day_of_month(s, y, m));
     }

@@ -293,8 +293,11 @@ pub struct Said {
     /// Anaphoric ("that day", "the same year"): anchored on the last date
     /// the text mentioned rather than the document date.
     pub that: bool,
-    /// An ordinal that no slot claimed more specifically.
+    /// An ordinal that no slot claimed more specifically; -1 = the last
+    /// ("the last Monday of May").
     pub ordinal: Option<i64>,
+    /// A feast dated from Easter: days from Easter Sunday (Good Friday = -2).
+    pub easter: Option<i64>,
     /// The period the expression names when it differs from its offset's
     /// unit: "the year-ago quarter" is a quarter, shifted by a year.
     pub gran: Option<Unit>,
