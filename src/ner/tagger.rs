@@ -190,14 +190,15 @@ pub fn viterbi<W: Weights>(w: &W, scheme: Scheme, emit: &[f32], n: usize) -> Vec
 /// `viterbi` with the transition scores given.
 pub fn viterbi_with(tr: &Transitions, emit: &[f32], n: usize) -> Vec<usize> {
     match tr.t {
-        // The usual label sets get loops of a width known at compile time.
-        9 => viterbi_fixed::<9>(tr, emit, n),
-        17 => viterbi_fixed::<17>(tr, emit, n),
+        // The usual label sets get loops of a width known at compile time,
+        // padded to whole 128-bit vectors (`P` lanes, the extra ones -inf).
+        9 => viterbi_fixed::<9, 12>(tr, emit, n),
+        17 => viterbi_fixed::<17, 20>(tr, emit, n),
         _ => viterbi_any(tr, emit, n),
     }
 }
 
-fn viterbi_fixed<const T: usize>(tr: &Transitions, emit: &[f32], n: usize) -> Vec<usize> {
+fn viterbi_fixed<const T: usize, const P: usize>(tr: &Transitions, emit: &[f32], n: usize) -> Vec<usize> {
     if n == 0 {
         return Vec::new();
     }
@@ -205,30 +206,31 @@ fn viterbi_fixed<const T: usize>(tr: &Transitions, emit: &[f32], n: usize) -> Ve
     // tags at once, one previous tag at a time (vectorises; `a > b ? a : b`
     // is the machine's max). The arguments of the maxima are found again
     // only along the path taken, on the way back.
-    let from: &[f32] = &tr.from;
-    let mut scores = vec![[0f32; T]; n];
+    let mut from = [[f32::NEG_INFINITY; P]; T];
+    for (prev, row) in from.iter_mut().enumerate() {
+        row[..T].copy_from_slice(&tr.from[prev * T..(prev + 1) * T]);
+    }
+    let mut scores = vec![[f32::NEG_INFINITY; P]; n];
     for cur in 0..T {
         scores[0][cur] = tr.start[cur] + emit[cur];
     }
     for i in 1..n {
-        let e: &[f32; T] = emit[i * T..(i + 1) * T].try_into().expect("n * T scores");
         let score = scores[i - 1];
-        let mut best = [f32::NEG_INFINITY; T];
-        for prev in 0..T {
-            let row: &[f32; T] = from[prev * T..(prev + 1) * T].try_into().expect("T * T transitions");
-            let sp = score[prev];
-            for cur in 0..T {
-                let s = sp + row[cur];
-                best[cur] = if s > best[cur] { s } else { best[cur] };
+        let mut best = [f32::NEG_INFINITY; P];
+        for (row, &sp) in from.iter().zip(&score) {
+            for (b, &r) in best.iter_mut().zip(row) {
+                let s = sp + r;
+                *b = if s > *b { s } else { *b };
             }
         }
-        for cur in 0..T {
-            scores[i][cur] = best[cur] + e[cur];
+        for (b, &e) in best.iter_mut().zip(&emit[i * T..(i + 1) * T]) {
+            *b += e;
         }
+        scores[i] = best;
     }
     let into: &[f32] = &tr.into;
     let mut tags = vec![0; n];
-    tags[n - 1] = best_end(&scores[n - 1], &tr.end_ok);
+    tags[n - 1] = best_end(&scores[n - 1][..T], &tr.end_ok);
     for i in (1..n).rev() {
         // The first previous tag with the best score, as a forward scan
         // with a strict comparison would keep.
