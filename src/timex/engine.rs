@@ -937,6 +937,7 @@ impl Engine {
         if first != usize::MAX {
             parts.push((said, first, last));
         }
+        let mut fiscal = false;
         if parts.len() == 2 {
             // "1990-95": a two-digit end year is read in the start's century.
             if let (Some(y0), Some(y1), true) = (parts[0].0.year, parts[1].0.year, parts[1].0.two_digit_year) {
@@ -947,6 +948,7 @@ impl Engine {
                     }
                     parts[1].0.year = Some(y);
                     parts[1].0.two_digit_year = false;
+                    fiscal = rule.fiscal_year && y == y0 + 1;
                 }
             }
             let (y, m) = (parts[1].0.year, parts[1].0.month);
@@ -957,6 +959,11 @@ impl Engine {
             if p0.month.is_none() && p0.day.is_some() {
                 p0.month = m;
             }
+        }
+        if fiscal {
+            // "2021-22": one year that spans two, named by its end (FY22).
+            let (said, _, l) = parts.pop().expect("two parts");
+            parts[0] = (said, parts[0].1, l);
         }
         let n = parts.len();
         for (k, (mut said, f, l)) in parts.into_iter().enumerate() {

@@ -404,6 +404,9 @@ pub struct Rule {
     pub not_after_name: bool,
     /// Refuse the match before a capitalised unknown word ("Jan Kavan").
     pub not_before_name: bool,
+    /// A range of a year and the next written with two digits ("2021-22")
+    /// is one fiscal or season year, named by its end year (as "FY22").
+    pub fiscal_year: bool,
     /// The line in the data file, for messages.
     pub line: usize,
 }
@@ -652,7 +655,7 @@ impl Grammar {
             return Err("a pattern needs a required element".into());
         }
         let mut acts = Vec::new();
-        let (mut not_after_name, mut not_before_name) = (false, false);
+        let (mut not_after_name, mut not_before_name, mut fiscal_year) = (false, false, false);
         for a in actions.split(',').map(str::trim).filter(|a| !a.is_empty()) {
             if a == "not-after-name" {
                 not_after_name = true;
@@ -662,11 +665,15 @@ impl Grammar {
                 not_before_name = true;
                 continue;
             }
+            if a == "fiscal-year" {
+                fiscal_year = true;
+                continue;
+            }
             let (f, v) = a.split_once('=').unwrap_or((a, ""));
             let field = Field::parse(f).ok_or_else(|| format!("unknown field {f:?}"))?;
             acts.push((field, action_value(field, v)?));
         }
-        Ok(Rule { id: head[1].to_string(), kind, block, elems, actions: acts, examples: Vec::new(), not_after_name, not_before_name, line })
+        Ok(Rule { id: head[1].to_string(), kind, block, elems, actions: acts, examples: Vec::new(), not_after_name, not_before_name, fiscal_year, line })
     }
 
     fn parse_elem(&mut self, part: &str, buf: &mut String) -> Result<Elem, String> {
