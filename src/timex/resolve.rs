@@ -102,7 +102,11 @@ pub fn resolve(x: &Extraction, dct: Option<Date>, anchor: Option<Anchor>) -> (St
         TimexType::Set => (set(s), None),
         TimexType::Time => (time(s, x.implied.tense, dct, anchor), None),
         TimexType::Date => {
-            let p = date(s, x.implied.tense, dct, anchor);
+            let p = match (date(s, x.implied.tense, dct, anchor), s.gran) {
+                // "the week of March 6": the week that holds the day.
+                (Point::Day(Some(y), Some(m), Some(d)), Some(Unit::Week)) => Date::new(y, m, d).map_or(unknown(Unit::Week), |d| at(d, Unit::Week)),
+                (p, _) => p,
+            };
             match (p, s.part) {
                 // "Friday night" as a DATE keeps its part of the day.
                 (Point::Day(_, Some(_), Some(_)), Some(part)) => (format!("{}T{}", p.render(), part.code()), Some(p)),
