@@ -162,6 +162,7 @@ impl Iterator for RawTokens<'_> {
             raw.kind = Kind::Num;
             raw.value = d as i64;
             raw.digits = 1;
+            let dotted_date = in_dotted_date(b, i);
             while self.pos < n {
                 let j = self.pos;
                 if b[j].is_ascii_digit() {
@@ -177,7 +178,7 @@ impl Iterator for RawTokens<'_> {
                     raw.digits = raw.digits.saturating_add(1);
                     raw.end = j + l2;
                     self.pos = j + l2;
-                } else if (c2 == ',' || c2 == '.') && b.get(j + 1).is_some_and(|x| x.is_ascii_digit()) {
+                } else if (c2 == ',' || (c2 == '.' && !dotted_date)) && b.get(j + 1).is_some_and(|x| x.is_ascii_digit()) {
                     raw.complex = true;
                     raw.end = j + 1;
                     self.pos = j + 1;
@@ -279,10 +280,17 @@ fn classify(g: &Grammar, endings: &Endings, text: &str) -> Tokens {
                 }
                 if !r.complex {
                     number_senses(r.value, r.digits, suffix, &mut senses);
-                } else if let Some((h, m)) = dotted_clock(&text[r.start..r.end]) {
-                    // "10.30" written for half past ten ("ఉదయం 10.30 గంటలకు",
-                    // "10.30pm"): an hour that carries its minutes.
-                    senses.push((Class::Hour, Val::Clock(h, m)));
+                } else {
+                    let t = &text[r.start..r.end];
+                    if let Some((h, m)) = dotted_clock(t) {
+                        // "10.30" written for half past ten ("ఉదయం 10.30 గంటలకు",
+                        // "10.30pm"): an hour that carries its minutes.
+                        senses.push((Class::Hour, Val::Clock(h, m)));
+                    }
+                    if let Some(d) = decimal(t) {
+                        // "1.5 hours", "4.5 ఏళ్ళు".
+                        senses.push((Class::Num, d));
+                    }
                 }
                 senses.push((Class::Quantity, Val::Int(r.value)));
             }
@@ -430,6 +438,35 @@ fn dotted_clock(t: &str) -> Option<(u8, u8)> {
     }
     let (h, m): (u8, u8) = (h.parse().ok()?, m.parse().ok()?);
     (h <= 24 && m <= 59).then_some((h, m))
+}
+
+/// Whether the number at `i` is the day or the month of a dotted date
+/// ("28.01.2021"): its dots then stay tokens of their own, so that the date
+/// is read as day, month and year rather than as one decimal number.
+fn in_dotted_date(b: &[u8], i: usize) -> bool {
+    // Digits from `at`, then `end` (a dot, or no digit after the run).
+    let run = |at: usize| b[at.min(b.len())..].iter().take_while(|x| x.is_ascii_digit()).count();
+    let day_month_year = |at: usize| {
+        let d = run(at);
+        let m = run(at + d + 1);
+        (1..=2).contains(&d) && b.get(at + d) == Some(&b'.') && (1..=2).contains(&m) && b.get(at + d + 1 + m) == Some(&b'.') && run(at + d + m + 2) == 4
+    };
+    if day_month_year(i) {
+        return true;
+    }
+    // The month: the day and its dot before it.
+    let before = b[..i].iter().rev().skip(1).take_while(|x| x.is_ascii_digit()).count();
+    i >= before + 1 && b[i - 1] == b'.' && before >= 1 && (i - 1 - before == 0 || !matches!(b[i - 2 - before], b'0'..=b'9' | b'.')) && day_month_year(i - 1 - before)
+}
+
+/// "1.5", "0.25": ASCII digits with one decimal point, as a `Val::Decimal`.
+fn decimal(t: &str) -> Option<Val> {
+    let (whole, frac) = t.split_once('.')?;
+    if whole.is_empty() || frac.is_empty() || frac.len() > 3 || whole.len() > 6 || !whole.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let scaled = format!("{whole}{frac}").parse().ok()?;
+    Some(Val::Decimal(scaled, frac.len() as u8))
 }
 
 fn number_senses(v: i64, digits: u8, suffix: Option<SuffixKind>, out: &mut Vec<(Class, Val)>) {
@@ -1039,6 +1076,9 @@ fn elem_val(tokens: &Tokens, e: &Elem, t: &Tok) -> Option<(Field, Val)> {
 }
 
 fn valid(field: Field, v: Val) -> bool {
+    if let Val::Decimal(..) = v {
+        return field == Field::Amount;
+    }
     let Val::Int(n) = v else { return true };
     match field {
         Field::Month => (1..=12).contains(&n),
@@ -1083,6 +1123,7 @@ pub fn apply(s: &mut Said, field: Field, v: Val) {
         (Field::Season, Val::Season(x)) => s.season = Some(x),
         (Field::Part, Val::Part(p)) => s.part = Some(p),
         (Field::Amount, Val::Int(n)) => s.amount = Some(Amount::Count(n)),
+        (Field::Amount, Val::Decimal(n, places)) => s.amount = Some(Amount::Decimal(n, places)),
         (Field::Amount, Val::Flag) => s.amount = Some(Amount::Vague),
         (Field::Amount, Val::Fused(n, u)) => {
             s.amount = Some(if n < 0 { Amount::Vague } else { Amount::Count(n) });

@@ -241,6 +241,9 @@ pub enum Val {
     Mod(Modifier),
     Pm(bool),
     Clock(u8, u8),
+    /// A decimal number: its digits and how many follow the point (1.5 =
+    /// 15, 1); only an amount ("1.5 hours").
+    Decimal(i64, u8),
     /// A count and unit in one word (Telugu "రెండేళ్ల", two years); a
     /// negative count is a vague one ("కొన్నేళ్ల", some years).
     Fused(i64, Unit),

@@ -426,6 +426,8 @@ fn date(s: &Said, tense: Tense, dct: Option<Date>, anchor: Option<Anchor>) -> Po
             Amount::Count(n) => shifted(d, dir as i64 * n, unit),
             Amount::Vague if dir < 0 => Point::Ref(RefKind::Past),
             Amount::Vague => Point::Ref(RefKind::Future),
+            // "1.5 years ago": the day is not known to a unit.
+            Amount::Decimal(..) => unknown(unit),
         };
     }
     if let (Some(Unit::Weekend), None) = (s.unit, s.rel) {

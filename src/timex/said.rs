@@ -224,11 +224,13 @@ impl Modifier {
     }
 }
 
-/// How many units a duration or offset counts: a number, or a vague one
-/// ("a few days", "several years") written X in TIMEX3.
+/// How many units a duration or offset counts: a number, a decimal one
+/// ("1.5 hours": 15 with one decimal place), or a vague one ("a few days",
+/// "several years") written X in TIMEX3.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Amount {
     Count(i64),
+    Decimal(i64, u8),
     Vague,
 }
 
@@ -236,6 +238,10 @@ impl fmt::Display for Amount {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Amount::Count(n) => write!(f, "{n}"),
+            Amount::Decimal(scaled, places) => {
+                let p = 10i64.pow(*places as u32);
+                write!(f, "{}.{:0width$}", scaled / p, scaled % p, width = *places as usize)
+            }
             Amount::Vague => f.write_str("X"),
         }
     }
