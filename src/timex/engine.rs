@@ -1143,6 +1143,7 @@ pub fn apply(s: &mut Said, field: Field, v: Val) {
         (Field::That, _) => s.that = true,
         (Field::Ordinal, _) => s.ordinal = int,
         (Field::Easter, _) => s.easter = int,
+        (Field::Era, _) => s.era = int.map(|n| n.signum() as i8),
         (Field::Gran, Val::Unit(u, _)) => s.gran = Some(u),
         (Field::PlusHalf, _) => s.and_half = true,
         _ => {}

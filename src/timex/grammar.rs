@@ -279,6 +279,8 @@ pub enum Field {
     Ordinal,
     /// Days from Easter Sunday (Good Friday = -2): a movable feast.
     Easter,
+    /// The era said: -1 before Christ ("300 BC"), 1 after ("AD 78").
+    Era,
     Gran,
     /// "and a half", "1/2": half a unit more.
     PlusHalf,
@@ -313,6 +315,7 @@ impl Field {
             "that" => That,
             "ordinal" => Ordinal,
             "easter" => Easter,
+            "era" => Era,
             "gran" => Gran,
             "plushalf" => PlusHalf,
             "none" => None,

@@ -110,6 +110,9 @@ pub fn resolve(x: &Extraction, dct: Option<Date>, anchor: Option<Anchor>) -> (St
             match (p, s.part) {
                 // "Friday night" as a DATE keeps its part of the day.
                 (Point::Day(_, Some(_), Some(_)), Some(part)) => (format!("{}T{}", p.render(), part.code()), Some(p)),
+                // "300 BC", "the 6th century BC": TIMEX3 writes the era
+                // before the year; no later date is counted from it.
+                _ if s.era == Some(-1) => (format!("BC{}", p.render()), None),
                 _ => (p.render(), Some(p)),
             }
         }
@@ -308,7 +311,7 @@ fn date(s: &Said, tense: Tense, dct: Option<Date>, anchor: Option<Anchor>) -> Po
     if let Some(c) = s.century {
         return Point::Century(c - 1);
     }
-    let year = s.year.map(|y| if s.two_digit_year { expand_two_digit(y, dct) } else { y });
+    let year = s.year.map(|y| if s.two_digit_year && s.era.is_none() { expand_two_digit(y, dct) } else { y });
     if let Some(y) = year {
         return calendar(s, Some(y));
     }

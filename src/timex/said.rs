@@ -304,6 +304,9 @@ pub struct Said {
     pub ordinal: Option<i64>,
     /// A feast dated from Easter: days from Easter Sunday (Good Friday = -2).
     pub easter: Option<i64>,
+    /// The era said: -1 before Christ ("300 BC", written BC0300), 1 after
+    /// ("AD 78": the year 78, not 1978).
+    pub era: Option<i8>,
     /// The period the expression names when it differs from its offset's
     /// unit: "the year-ago quarter" is a quarter, shifted by a year.
     pub gran: Option<Unit>,
