@@ -280,6 +280,11 @@ fn classify(g: &Grammar, endings: &Endings, text: &str) -> Tokens {
                 }
                 if !r.complex {
                     number_senses(r.value, r.digits, suffix, &mut senses);
+                    if r.digits == 4 && suffix.is_none() && r.value % 100 < 60 && r.value / 100 < 24 && raws.peek().is_some_and(|n| n.gap && n.kind == Kind::Word && is_time_zone(g, folded(&text[n.start..n.end], &mut buf))) {
+                        // "1430 GMT": a clock written as four digits, when a
+                        // time zone follows.
+                        senses.push((Class::Hour, Val::Clock((r.value / 100) as u8, (r.value % 100) as u8)));
+                    }
                 } else {
                     let t = &text[r.start..r.end];
                     if let Some((h, m)) = dotted_clock(t) {
@@ -438,6 +443,11 @@ fn dotted_clock(t: &str) -> Option<(u8, u8)> {
     }
     let (h, m): (u8, u8) = (h.parse().ok()?, m.parse().ok()?);
     (h <= 24 && m <= 59).then_some((h, m))
+}
+
+/// Whether `w` is a time zone of the word lists ("GMT").
+fn is_time_zone(g: &Grammar, w: &str) -> bool {
+    g.ids.get(w).is_some_and(|&id| g.entries[id as usize].senses.iter().any(|s| s.class == Class::Tz))
 }
 
 /// Whether the number at `i` is the day or the month of a dotted date
