@@ -998,13 +998,18 @@ impl Engine {
                     fiscal = rule.fiscal_year && y == y0 + 1;
                 }
             }
-            let (y, m) = (parts[1].0.year, parts[1].0.month);
+            let (y, m, unit, plural) = (parts[1].0.year, parts[1].0.month, parts[1].0.unit, parts[1].0.plural);
             let p0 = &mut parts[0].0;
             if p0.year.is_none() && p0.decade.is_none() {
                 p0.year = y;
             }
             if p0.month.is_none() && p0.day.is_some() {
                 p0.month = m;
+            }
+            if p0.unit.is_none() && p0.amount.is_some() {
+                // "six to eight weeks": the unit said once, at the end.
+                p0.unit = unit;
+                p0.plural = plural;
             }
         }
         if fiscal {
