@@ -280,7 +280,7 @@ fn classify(g: &Grammar, endings: &Endings, text: &str) -> Tokens {
                 }
                 if !r.complex {
                     number_senses(r.value, r.digits, suffix, &mut senses);
-                    if r.digits == 4 && suffix.is_none() && r.value % 100 < 60 && r.value / 100 < 24 && raws.peek().is_some_and(|n| n.gap && n.kind == Kind::Word && is_time_zone(g, folded(&text[n.start..n.end], &mut buf))) {
+                    if r.digits == 4 && suffix.is_none() && r.value % 100 < 60 && r.value / 100 < 24 && raws.peek().is_some_and(|n| n.gap && n.kind == Kind::Word && has_class(g, folded(&text[n.start..n.end], &mut buf), Class::Tz)) {
                         // "1430 GMT": a clock written as four digits, when a
                         // time zone follows.
                         senses.push((Class::Hour, Val::Clock((r.value / 100) as u8, (r.value % 100) as u8)));
@@ -292,8 +292,10 @@ fn classify(g: &Grammar, endings: &Endings, text: &str) -> Tokens {
                         // "10.30pm"): an hour that carries its minutes.
                         senses.push((Class::Hour, Val::Clock(h, m)));
                     }
-                    if let Some(d) = decimal(t) {
-                        // "1.5 hours", "4.5 ఏళ్ళు".
+                    let unit_next = raws.peek().is_some_and(|n| n.gap && n.kind == Kind::Word && has_class(g, folded(&text[n.start..n.end], &mut buf), Class::Unit));
+                    if let (true, Some(d)) = (unit_next, decimal(t)) {
+                        // "1.5 hours", "4.5 ఏళ్ళు" (only before a unit: tables
+                        // of decimals are no amounts).
                         senses.push((Class::Num, d));
                     }
                 }
@@ -445,9 +447,9 @@ fn dotted_clock(t: &str) -> Option<(u8, u8)> {
     (h <= 24 && m <= 59).then_some((h, m))
 }
 
-/// Whether `w` is a time zone of the word lists ("GMT").
-fn is_time_zone(g: &Grammar, w: &str) -> bool {
-    g.ids.get(w).is_some_and(|&id| g.entries[id as usize].senses.iter().any(|s| s.class == Class::Tz))
+/// Whether the word lists give (folded) word `w` a sense of `class`.
+fn has_class(g: &Grammar, w: &str, class: Class) -> bool {
+    g.ids.get(w).is_some_and(|&id| g.entries[id as usize].senses.iter().any(|s| s.class == class))
 }
 
 /// Whether the number at `i` is the day or the month of a dotted date
@@ -475,7 +477,7 @@ fn decimal(t: &str) -> Option<Val> {
     if whole.is_empty() || frac.is_empty() || frac.len() > 3 || whole.len() > 6 || !whole.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let scaled = format!("{whole}{frac}").parse().ok()?;
+    let scaled = whole.bytes().chain(frac.bytes()).fold(0i64, |n, b| n * 10 + (b - b'0') as i64);
     Some(Val::Decimal(scaled, frac.len() as u8))
 }
 
