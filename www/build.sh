@@ -94,20 +94,39 @@ step "generating JS bindings into $OUT_DIR"
 rm -rf "$OUT_DIR.tmp"
 wasm-bindgen --target "$TARGET_FLAVOUR" --out-dir "$OUT_DIR.tmp" --out-name "$OUT_NAME" --no-typescript "$wasm"
 
-# 4. Optional size pass. Binaryen before 116 mishandles the reference-types
-# table that wasm-bindgen sets up (the module then fails to start), so older
-# releases, such as Debian bookworm's 108, are skipped.
+# 4. Size pass with binaryen's wasm-opt (about a fifth smaller, no slower):
+# the system's when it is 116 or newer (older ones mishandle the
+# reference-types table that wasm-bindgen sets up, and the module then fails
+# to start; Debian bookworm has 108), else binaryen's npm package at the
+# version pinned in wasm-pack.toml, installed once into a cache directory.
+# Optional: without it the page works, only its module is larger.
+WASM_OPT=""
 opt_version=$(wasm-opt --version 2>/dev/null | sed -n 's/.*version \([0-9]*\).*/\1/p' || true)
 if [ -n "$opt_version" ] && [ "$opt_version" -ge 116 ]; then
+  WASM_OPT=wasm-opt
+else
+  OPT_NPM=$(conf wasm_opt_npm)
+  opt_dir="${XDG_CACHE_HOME:-$HOME/.cache}/lede/$OPT_NPM"
+  if [ ! -x "$opt_dir/node_modules/.bin/wasm-opt" ]; then
+    command -v npm >/dev/null 2>&1 || apt_install npm
+    step "installing $OPT_NPM (wasm-opt) from npm into $opt_dir"
+    mkdir -p "$opt_dir"
+    npm install --prefix "$opt_dir" --no-save --no-audit --no-fund --silent "$OPT_NPM" >/dev/null 2>&1 \
+      || step "wasm-opt: npm could not install $OPT_NPM; the module stays unoptimised"
+  fi
+  [ -x "$opt_dir/node_modules/.bin/wasm-opt" ] && WASM_OPT="$opt_dir/node_modules/.bin/wasm-opt"
+  opt_version=$("$opt_dir/node_modules/.bin/wasm-opt" --version 2>/dev/null | sed -n 's/.*version \([0-9]*\).*/\1/p' || true)
+fi
+if [ -n "$WASM_OPT" ]; then
   # shellcheck disable=SC2086
-  if wasm-opt $OPT_FLAGS "$OUT_DIR.tmp/${OUT_NAME}_bg.wasm" -o "$OUT_DIR.tmp/opt.wasm" 2>/dev/null; then
+  if "$WASM_OPT" $OPT_FLAGS "$OUT_DIR.tmp/${OUT_NAME}_bg.wasm" -o "$OUT_DIR.tmp/opt.wasm" 2>/dev/null; then
     mv "$OUT_DIR.tmp/opt.wasm" "$OUT_DIR.tmp/${OUT_NAME}_bg.wasm"
     step "wasm-opt $opt_version: optimised"
   else
     step "wasm-opt $opt_version: skipped (it could not read the module; the page works without it)"
   fi
 else
-  step "wasm-opt: skipped (optional; needs binaryen 116 or newer, found: ${opt_version:-none})"
+  step "wasm-opt: skipped (optional; none found or installed)"
 fi
 rm -rf "$OUT_DIR" && mv "$OUT_DIR.tmp" "$OUT_DIR"
 size=$(wc -c < "$OUT_DIR/${OUT_NAME}_bg.wasm")
