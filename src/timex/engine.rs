@@ -280,7 +280,7 @@ fn classify(g: &Grammar, endings: &Endings, text: &str) -> Tokens {
                 }
                 if !r.complex {
                     number_senses(r.value, r.digits, suffix, &mut senses);
-                    if r.digits == 4 && suffix.is_none() && r.value % 100 < 60 && r.value / 100 < 24 && raws.peek().is_some_and(|n| n.gap && n.kind == Kind::Word && has_class(g, folded(&text[n.start..n.end], &mut buf), Class::Tz)) {
+                    if r.digits == 4 && suffix.is_none() && r.value % 100 < 60 && r.value / 100 < 24 && next_word_has(g, text, raws.peek(), Class::Tz, &mut buf) {
                         // "1430 GMT": a clock written as four digits, when a
                         // time zone follows.
                         senses.push((Class::Hour, Val::Clock((r.value / 100) as u8, (r.value % 100) as u8)));
@@ -292,8 +292,7 @@ fn classify(g: &Grammar, endings: &Endings, text: &str) -> Tokens {
                         // "10.30pm"): an hour that carries its minutes.
                         senses.push((Class::Hour, Val::Clock(h, m)));
                     }
-                    let unit_next = raws.peek().is_some_and(|n| n.gap && n.kind == Kind::Word && has_class(g, folded(&text[n.start..n.end], &mut buf), Class::Unit));
-                    if let (true, Some(d)) = (unit_next, decimal(t)) {
+                    if let (true, Some(d)) = (next_word_has(g, text, raws.peek(), Class::Unit, &mut buf), decimal(t)) {
                         // "1.5 hours", "4.5 ఏళ్ళు" (only before a unit: tables
                         // of decimals are no amounts).
                         senses.push((Class::Num, d));
@@ -447,8 +446,11 @@ fn dotted_clock(t: &str) -> Option<(u8, u8)> {
     (h <= 24 && m <= 59).then_some((h, m))
 }
 
-/// Whether the word lists give (folded) word `w` a sense of `class`.
-fn has_class(g: &Grammar, w: &str, class: Class) -> bool {
+/// Whether the next token is a word, after a space, that the word lists
+/// give a sense of `class` ("GMT" a time zone, "hours" a unit).
+fn next_word_has(g: &Grammar, text: &str, next: Option<&Raw>, class: Class, buf: &mut String) -> bool {
+    let Some(n) = next.filter(|n| n.gap && n.kind == Kind::Word) else { return false };
+    let w = folded(&text[n.start..n.end], buf);
     g.ids.get(w).is_some_and(|&id| g.entries[id as usize].senses.iter().any(|s| s.class == class))
 }
 
@@ -456,19 +458,19 @@ fn has_class(g: &Grammar, w: &str, class: Class) -> bool {
 /// ("28.01.2021"): its dots then stay tokens of their own, so that the date
 /// is read as day, month and year rather than as one decimal number.
 fn in_dotted_date(b: &[u8], i: usize) -> bool {
-    // Digits from `at`, then `end` (a dot, or no digit after the run).
-    let run = |at: usize| b[at.min(b.len())..].iter().take_while(|x| x.is_ascii_digit()).count();
-    let day_month_year = |at: usize| {
-        let d = run(at);
-        let m = run(at + d + 1);
-        (1..=2).contains(&d) && b.get(at + d) == Some(&b'.') && (1..=2).contains(&m) && b.get(at + d + 1 + m) == Some(&b'.') && run(at + d + m + 2) == 4
-    };
-    if day_month_year(i) {
-        return true;
+    // The run of digits and dots around `i`, less a full stop at its end.
+    let digit_or_dot = |x: &u8| x.is_ascii_digit() || *x == b'.';
+    let start = b[..i].iter().rposition(|x| !digit_or_dot(x)).map_or(0, |p| p + 1);
+    let end = b[i..].iter().position(|x| !digit_or_dot(x)).map_or(b.len(), |p| i + p);
+    let run = &b[start..end];
+    let run = run.strip_suffix(b".").unwrap_or(run);
+    let mut parts = run.split(|&x| x == b'.');
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(d), Some(m), Some(y), None) => {
+            (1..=2).contains(&d.len()) && (1..=2).contains(&m.len()) && y.len() == 4 && i - start < d.len() + 1 + m.len()
+        }
+        _ => false,
     }
-    // The month: the day and its dot before it.
-    let before = b[..i].iter().rev().skip(1).take_while(|x| x.is_ascii_digit()).count();
-    i >= before + 1 && b[i - 1] == b'.' && before >= 1 && (i - 1 - before == 0 || !matches!(b[i - 2 - before], b'0'..=b'9' | b'.')) && day_month_year(i - 1 - before)
 }
 
 /// "1.5", "0.25": ASCII digits with one decimal point, as a `Val::Decimal`.
