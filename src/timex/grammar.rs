@@ -30,7 +30,10 @@
 //! counted noun of "four flights a week", never "after" or "the"). A rule of type BLOCK marks
 //! what is not an expression (a rate, "$500 million a year") and keeps other
 //! rules off it. After `=>`, fixed actions that set
-//! fields (`rel=-1, unit=Q`).
+//! fields (`rel=-1, unit=Q`; `easter=-2` for a feast dated from Easter,
+//! `era=-1` before Christ), and flags: `not-after-name`, `not-before-name`
+//! (not next to a capitalised unknown word), `fiscal-year` ("2021-22" one
+//! year).
 //!
 //! Every rule carries at least one example (`e.g.` lines under it) with the
 //! type and value expected against the reference date 2025-03-11; square
