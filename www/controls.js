@@ -920,6 +920,8 @@ export class Controls {
     $('export-jsonl').addEventListener('click', () => this.exportJsonl());
     $('export-conll').addEventListener('click', () => this.exportTokens('conll'));
     $('export-tokens').addEventListener('click', () => this.exportTokens('jsonl'));
+    restoreExportChoices();
+    for (const id of ['export-tag-labels', 'export-reviewed']) $(id).addEventListener('change', saveExportChoices);
     document.addEventListener('dragover', (ev) => {
       if (ev.dataTransfer?.types?.includes('Files')) ev.preventDefault();
     });
@@ -1117,4 +1119,29 @@ function download(name, text, type) {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+// Which labels the BIO exports tag and "only reviewed spans" are this
+// browser's preferences (someone training an entity tagger picks "entity
+// labels only" once), kept apart from the documents.
+const EXPORT_CHOICES = 'lede:v1:export-choices';
+
+function restoreExportChoices() {
+  let saved = null;
+  try {
+    saved = JSON.parse(localStorage.getItem(EXPORT_CHOICES) || 'null');
+  } catch {
+    return; // no storage here, or an unreadable value: the defaults stand
+  }
+  const select = $('export-tag-labels');
+  if ([...select.options].some((o) => o.value === saved?.tags)) select.value = saved.tags;
+  if (typeof saved?.reviewedOnly === 'boolean') $('export-reviewed').checked = saved.reviewedOnly;
+}
+
+function saveExportChoices() {
+  try {
+    localStorage.setItem(EXPORT_CHOICES, JSON.stringify({ tags: $('export-tag-labels').value, reviewedOnly: $('export-reviewed').checked }));
+  } catch {
+    // Private mode or full storage: a preference, not work; nothing is lost.
+  }
 }

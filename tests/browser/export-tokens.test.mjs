@@ -3,7 +3,7 @@
 // that counts spans left out for overlapping.
 
 import assert from 'node:assert/strict';
-import { useApp, appTest, pasteDocument, download, cpSlice, selectRange, waitIdle, loadSample } from './helpers.mjs';
+import { useApp, appTest, pasteDocument, download, cpSlice, selectRange, waitIdle, waitEngine, loadSample } from './helpers.mjs';
 import { importFile, toConll, toTokenJsonl } from '../../www/formats.js';
 
 const env = useApp();
@@ -93,3 +93,20 @@ appTest(env, 'the token downloads match the Lede JSON download, and follow "only
   assert.equal(reviewed.split('\n').length, conll.text.split('\n').length, 'the same tokens');
   await waitIdle(page);
 });
+
+appTest(env, 'the label choice of the BIO exports and "only reviewed spans" are kept across a reload', async ({ page }) => {
+  assert.equal(await page.inputValue('#export-tag-labels'), 'all');
+  assert.equal(await page.isChecked('#export-reviewed'), false);
+  await page.selectOption('#export-tag-labels', 'entity');
+  await page.check('#export-reviewed');
+  await page.reload();
+  await waitEngine(page, { engine: 'failed' });
+  assert.equal(await page.inputValue('#export-tag-labels'), 'entity');
+  assert.equal(await page.isChecked('#export-reviewed'), true);
+  // An unreadable stored value leaves the defaults.
+  await page.evaluate(() => localStorage.setItem('lede:v1:export-choices', '{not json'));
+  await page.reload();
+  await waitEngine(page, { engine: 'failed' });
+  assert.equal(await page.inputValue('#export-tag-labels'), 'all');
+  assert.equal(await page.isChecked('#export-reviewed'), false);
+}, { server: 'noWasm', engine: 'failed' });
