@@ -1175,10 +1175,13 @@ pub fn apply(s: &mut Said, field: Field, v: Val) {
 fn tense_near(g: &Grammar, tokens: &Tokens, first: usize, last: usize) -> Tense {
     let toks = &tokens.toks;
     let sent = toks[first].sentence;
+    let entry = |t: &Tok| (t.word != NONE).then(|| &g.entries[t.word as usize]);
     let cue = |i: usize| {
         let t = &toks[i];
-        match toks.get(i + 1) {
-            Some(next) if t.word != NONE && g.entries[t.word as usize].aux && next.sentence == sent && next.tense != Tense::Unknown => next.tense,
+        match (entry(t), toks.get(i + 1), i.checked_sub(1).map(|p| &toks[p])) {
+            (Some(e), Some(next), _) if e.aux && next.sentence == sent && next.tense != Tense::Unknown => next.tense,
+            // "ran until Monday": the verb, unless it defers ("postponed until").
+            (Some(e), _, Some(prev)) if e.yields && prev.sentence == sent && prev.tense == Tense::Past && !entry(prev).is_some_and(|p| p.defers) => Tense::Past,
             _ => t.tense,
         }
     };

@@ -355,6 +355,12 @@ pub struct WordEntry {
     /// An auxiliary ("was", "were"): its verb group is read by the cue after
     /// it ("were planning" looks ahead).
     pub aux: bool,
+    /// A future cue that yields to a past verb right before it: "ran until
+    /// Monday" is past, "will run until Monday" future.
+    pub yields: bool,
+    /// A past verb that keeps a following "until" in the future: "postponed
+    /// until Tuesday".
+    pub defers: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -607,9 +613,14 @@ impl Grammar {
                 self.entries[id as usize].abbr |= abbr;
                 return Ok(());
             }
-            "tense" if value == "aux" => {
+            "tense" if matches!(value, "aux" | "yields" | "defers") => {
                 let id = self.id(&word);
-                self.entries[id as usize].aux = true;
+                let e = &mut self.entries[id as usize];
+                match value {
+                    "aux" => e.aux = true,
+                    "yields" => e.yields = true,
+                    _ => e.defers = true,
+                }
                 return Ok(());
             }
             "tense" => {
