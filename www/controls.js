@@ -6,6 +6,7 @@
 import { keyFor, validLabelName } from './labels.js';
 import { HARD_LIMIT, ImportError, SOFT_LIMIT, clip, importFile, plainDoc, tagFilter, toConll, toCorpusJsonl, toLedeJson, toTokenJsonl } from './formats.js';
 import { TextView } from './render.js';
+import { readPreference, writePreference } from './persist.js';
 import { codePointLength, guessLanguage, isIsoDate, looksLikeTimexValue, snapSelection, stepGrapheme, utf16ToCodePoints, widenToWords } from './text.js';
 
 const $ = (id) => document.getElementById(id);
@@ -1122,26 +1123,17 @@ function download(name, text, type) {
 }
 
 // Which labels the BIO exports tag and "only reviewed spans" are this
-// browser's preferences (someone training an entity tagger picks "entity
-// labels only" once), kept apart from the documents.
-const EXPORT_CHOICES = 'lede:v1:export-choices';
+// browser's preferences: someone training an entity tagger picks "entity
+// labels only" once.
+const EXPORT_CHOICES = 'export-choices';
 
 function restoreExportChoices() {
-  let saved = null;
-  try {
-    saved = JSON.parse(localStorage.getItem(EXPORT_CHOICES) || 'null');
-  } catch {
-    return; // no storage here, or an unreadable value: the defaults stand
-  }
+  const saved = readPreference(EXPORT_CHOICES);
   const select = $('export-tag-labels');
   if ([...select.options].some((o) => o.value === saved?.tags)) select.value = saved.tags;
   if (typeof saved?.reviewedOnly === 'boolean') $('export-reviewed').checked = saved.reviewedOnly;
 }
 
 function saveExportChoices() {
-  try {
-    localStorage.setItem(EXPORT_CHOICES, JSON.stringify({ tags: $('export-tag-labels').value, reviewedOnly: $('export-reviewed').checked }));
-  } catch {
-    // Private mode or full storage: a preference, not work; nothing is lost.
-  }
+  writePreference(EXPORT_CHOICES, { tags: $('export-tag-labels').value, reviewedOnly: $('export-reviewed').checked });
 }

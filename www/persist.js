@@ -198,6 +198,23 @@ class LocalBackend {
   }
 }
 
+/** A preference of this browser (not work, kept apart from the documents); null when absent or unreadable. */
+export function readPreference(name) {
+  try {
+    return JSON.parse(localStorage.getItem(`${LS_PREFIX}${name}`) || 'null');
+  } catch {
+    return null; // no storage here, or an unreadable value
+  }
+}
+
+export function writePreference(name, value) {
+  try {
+    localStorage.setItem(`${LS_PREFIX}${name}`, JSON.stringify(value));
+  } catch {
+    // Private mode or full storage: a preference, not work; nothing is lost.
+  }
+}
+
 function removeItem(key) {
   try {
     localStorage.removeItem(key);
