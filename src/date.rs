@@ -111,9 +111,8 @@ impl Date {
     /// Easter Sunday of a Gregorian year (the Meeus/Jones/Butcher
     /// computus): the feasts that move with it are dated from it.
     pub fn easter(year: i32) -> Date {
-        let y = year;
-        let a = y.rem_euclid(19);
-        let (b, c) = (y.div_euclid(100), y.rem_euclid(100));
+        let a = year.rem_euclid(19);
+        let (b, c) = (year.div_euclid(100), year.rem_euclid(100));
         let (d, e) = (b / 4, b % 4);
         let f = (b + 8) / 25;
         let g = (b - f + 1) / 3;

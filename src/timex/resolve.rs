@@ -364,19 +364,10 @@ fn date(s: &Said, tense: Tense, dct: Option<Date>, anchor: Option<Anchor>) -> Po
     }
     let Some(d) = dct else { return unresolved(s) };
     if let Some(days) = s.easter {
-        // "last Easter", "next Good Friday", "Easter": as a day of a named
-        // month would be chosen, with this year's date of the feast.
-        let on = |y: i32| Date::easter(y).add_days(days);
-        let y = match s.rel {
-            Some(r) if r < 0 => d.year - (on(d.year) >= d) as i32,
-            Some(r) if r > 0 => d.year + (on(d.year) <= d) as i32,
-            Some(_) => d.year,
-            None => {
-                let this = on(d.year);
-                nearest_year(this.month, this.day, tense, d)
-            }
-        };
-        return easter_feast(y, days);
+        // "last Easter", "next Good Friday", "Easter": the year a day of a
+        // named month would get, with this year's date of the feast.
+        let this = Date::easter(d.year).add_days(days);
+        return easter_feast(pick_year(this.month, Some(this.day), s.rel, tense, d), days);
     }
     if let Some(m) = s.month {
         let y = match (s.unit, s.rel) {
