@@ -97,27 +97,26 @@ impl Refiner for ResolveOverlaps {
         "resolve-overlaps"
     }
 
-    fn refine(&self, _doc: &Document, mut spans: Vec<Span>) -> Vec<Span> {
-        // Stable: among identical keys the earlier proposal stays first.
-        spans.sort_by(|a, b| {
-            b.len()
-                .cmp(&a.len())
-                .then(b.is_temporal().cmp(&a.is_temporal()))
-                .then(a.start.cmp(&b.start))
-        });
-        // (start, end) of the spans kept so far. An empty span clashes as
-        // `Span::overlaps` says: only with a span strictly around it.
-        let mut kept_at: std::collections::BTreeSet<(usize, usize)> = std::collections::BTreeSet::new();
-        let mut kept: Vec<Span> = Vec::with_capacity(spans.len());
-        for s in spans {
-            let clash = kept_at.range(..(s.end, 0)).next_back().is_some_and(|&(_, end)| end > s.start);
+    fn refine(&self, _doc: &Document, spans: Vec<Span>) -> Vec<Span> {
+        // The order of preference as one integer key per span, computed once
+        // (comparing labels inside the sort cost more than the rest): longer
+        // first, then temporal, then earlier start, then earlier proposal.
+        let mut order: Vec<(std::cmp::Reverse<usize>, bool, usize, usize)> =
+            spans.iter().enumerate().map(|(i, s)| (std::cmp::Reverse(s.len()), !s.is_temporal(), s.start, i)).collect();
+        order.sort_unstable();
+        // (start, end, index) of the spans kept so far. An empty span clashes
+        // as `Span::overlaps` says: only with a span strictly around it.
+        let mut kept_at: std::collections::BTreeSet<(usize, usize, usize)> = std::collections::BTreeSet::new();
+        for &(_, _, _, i) in &order {
+            let s = &spans[i];
+            let clash = kept_at.range(..(s.end, 0, 0)).next_back().is_some_and(|&(_, end, _)| end > s.start);
             if !clash {
-                kept_at.insert((s.start, s.end));
-                kept.push(s);
+                kept_at.insert((s.start, s.end, i));
             }
         }
-        kept.sort_by_key(|s| (s.start, s.end));
-        kept
+        // In (start, end) order, as the set iterates.
+        let mut spans: Vec<Option<Span>> = spans.into_iter().map(Some).collect();
+        kept_at.into_iter().filter_map(|(_, _, i)| spans[i].take()).collect()
     }
 }
 

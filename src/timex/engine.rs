@@ -256,8 +256,10 @@ impl Endings {
 /// suffixes and multi-word numbers.
 fn classify(g: &Grammar, endings: &Endings, text: &str) -> Tokens {
     let mut raws = tokenise(text);
-    let mut toks: Vec<Tok> = Vec::with_capacity(text.len() / 6);
-    let mut senses: Vec<(Class, Val)> = Vec::new();
+    // Room for news text (about five bytes a token) without growing, which
+    // would copy the whole list again.
+    let mut toks: Vec<Tok> = Vec::with_capacity(text.len() / 4 + 8);
+    let mut senses: Vec<(Class, Val)> = Vec::with_capacity(text.len() / 4 + 8);
     let mut buf = String::new();
     let mut sentence = 0u32;
     while let Some(r) = raws.next() {

@@ -95,49 +95,40 @@ fn dateline_engines() -> &'static [(&'static str, Engine)] {
 /// on its line has no lower-case Latin letter (a place name in capitals, or
 /// Telugu) and it is within the first four non-empty lines.
 pub fn dateline_date(text: &str, lang: &str) -> Option<Date> {
-    // Only the first four non-empty lines (and 400 bytes) can hold it; a
-    // complete date has a year, so a head without four digits in a row
-    // (any script's digits) has none.
+    // Only the first four non-empty lines (and 400 bytes) can hold it, and
+    // only a line with four digits in a row (any script's digits), as a
+    // complete date has a year. Lines are read one at a time, so a text
+    // whose dateline is its second line costs the engine two short lines
+    // (most headlines have no year and are not read at all).
     let mut cut = text.len().min(400);
     while !text.is_char_boundary(cut) {
         cut -= 1;
     }
-    let mut head = &text[..cut];
-    let mut seen = 0;
-    let mut pos = 0;
-    for line in head.split_inclusive('\n') {
-        pos += line.len();
-        if !line.trim().is_empty() {
-            seen += 1;
-            if seen == 4 {
-                head = &head[..pos];
-                break;
-            }
-        }
-    }
-    let mut run = 0;
-    if !head.chars().any(|c| {
-        run = if c.is_numeric() { run + 1 } else { 0 };
-        run == 4
-    }) {
-        return None;
-    }
     let (_, engine) = dateline_engines().iter().find(|(l, _)| *l == lang)?;
-    for x in engine.extract(head) {
-        let s = &x.said;
-        let (Some(y), Some(m), Some(d)) = (s.year, s.month, s.day) else { continue };
-        if s.two_digit_year || s.rel.is_some() || s.that {
-            continue;
-        }
-        let line_start = head[..x.start].rfind('\n').map_or(0, |i| i + 1);
-        let before = &head[line_start..x.start];
-        if before.len() <= 60 && !before.bytes().any(|c| c.is_ascii_lowercase()) {
-            if let Some(date) = Date::new(y, m, d) {
-                return Some(date);
+    let has_year = |line: &str| {
+        let mut run = 0;
+        line.chars().any(|c| {
+            run = if c.is_numeric() { run + 1 } else { 0 };
+            run == 4
+        })
+    };
+    let lines = text[..cut].split_inclusive('\n').filter(|line| !line.trim().is_empty()).take(4);
+    lines.filter(|line| has_year(line)).find_map(|line| {
+        engine.extract(line).into_iter().find_map(|x| {
+            let s = &x.said;
+            let (Some(y), Some(m), Some(d)) = (s.year, s.month, s.day) else { return None };
+            if s.two_digit_year || s.rel.is_some() || s.that {
+                return None;
             }
-        }
-    }
-    None
+            // What precedes it on its line: a place name in capitals, or Telugu.
+            let before = &line[..x.start];
+            if before.len() <= 60 && !before.bytes().any(|c| c.is_ascii_lowercase()) {
+                Date::new(y, m, d)
+            } else {
+                None
+            }
+        })
+    })
 }
 
 impl Recogniser for TimexRecogniser {
