@@ -678,7 +678,8 @@ impl Ahead {
 /// (as itself or by its stem), or is a word when `any_word`.
 #[inline]
 fn offers(t: &Tok, mask: u32, any_word: bool, words: &[u32]) -> bool {
-    t.mask & mask != 0 || (any_word && t.kind == Kind::Word) || words.iter().any(|&w| w == t.word || w == t.stem)
+    // A token the lexicon does not know (most) cannot be one of `words`.
+    t.mask & mask != 0 || (any_word && t.kind == Kind::Word) || ((t.word & t.stem) != NONE && words.iter().any(|&w| w == t.word || w == t.stem))
 }
 
 /// The first two elements of a rule that always take a token: the first
