@@ -510,6 +510,12 @@ pub struct DocContext {
     flags: Vec<(u8, u8, u8)>,
     /// Per word: its `stem` (the key of name lists and history).
     stems: Vec<u64>,
+    /// Per word: its stem as a small index, one per distinct stem of the
+    /// document (`n_stems` in all), so that history is an array.
+    stem_idx: Vec<u32>,
+    n_stems: usize,
+    /// The document's stems by value, as `table` holds its words.
+    stem_table: Vec<(u64, u32)>,
     /// The document's words by the hash of their text: open addressing,
     /// sized to the document, `(hash, word + 1)` (0: empty). Only a word
     /// new to the document is looked up in the word cache.
@@ -576,6 +582,31 @@ impl DocContext {
             };
             self.word_of.push(w);
         }
+        // Distinct stems, numbered in order of appearance.
+        let bits = (2 * self.stems.len()).max(16).next_power_of_two().trailing_zeros();
+        let stem_table = &mut self.stem_table;
+        stem_table.clear();
+        stem_table.resize(1 << bits, (0, 0));
+        let slot_mask = (1usize << bits) - 1;
+        self.stem_idx.clear();
+        let mut n_stems = 0u32;
+        for &stem in &self.stems {
+            let mut slot = (stem >> (64 - bits)) as usize;
+            let idx = loop {
+                let (k, i1) = stem_table[slot];
+                if i1 == 0 {
+                    n_stems += 1;
+                    stem_table[slot] = (stem, n_stems);
+                    break n_stems - 1;
+                }
+                if k == stem {
+                    break i1 - 1;
+                }
+                slot = (slot + 1) & slot_mask;
+            };
+            self.stem_idx.push(idx);
+        }
+        self.n_stems = n_stems as usize;
         let word_id = &self.word_id;
         let flags = &self.flags;
         let word_of = &self.word_of;
@@ -654,6 +685,13 @@ impl DocContext {
     #[inline]
     pub fn stem(&self, i: usize) -> u64 {
         self.stems[self.word_of[i] as usize]
+    }
+
+    /// The index of token `i`'s stem among the document's distinct stems
+    /// (below `n_stems`).
+    #[inline]
+    pub fn stem_index(&self, i: usize) -> usize {
+        self.stem_idx[self.word_of[i] as usize] as usize
     }
 
     /// The `flags` of token `i` (as `info(i).flags`).
@@ -937,7 +975,9 @@ pub fn sentence_features(
 /// "seen, outside any entity", 1 + type index for a type.
 #[derive(Default)]
 pub struct History {
-    seen: IdMap<u8>,
+    /// Per stem of the document (`DocContext::stem_index`): the type last
+    /// given to it, 0xFF while it has none. Empty until the first record.
+    seen: Vec<u8>,
 }
 
 impl History {
@@ -945,16 +985,15 @@ impl History {
         self.seen.clear();
     }
 
-    pub fn get(&self, lw: u64) -> Option<u8> {
-        self.seen.get(&lw).copied()
-    }
-
     /// Records the types of a decoded sentence (`types[i]`: 0 outside, else
     /// 1 + type index). Only words with letters count.
     pub fn record(&mut self, ctx: &DocContext, range: std::ops::Range<usize>, types: &[u8]) {
+        if self.seen.len() < ctx.n_stems {
+            self.seen.resize(ctx.n_stems, 0xFF);
+        }
         for (k, &ty) in range.zip(types) {
             if ctx.flags(k) & ALPHA != 0 {
-                self.seen.insert(ctx.stem(k), ty);
+                self.seen[ctx.stem_index(k)] = ty;
             }
         }
     }
@@ -967,7 +1006,7 @@ impl History {
             out.resize(range.len(), 0xFF);
             return;
         }
-        out.extend(range.map(|k| self.get(ctx.stem(k)).map_or(0xFF, |v| v as u64)));
+        out.extend(range.map(|k| self.seen[ctx.stem_index(k)] as u64));
     }
 
     /// Appends the history features of token `i` of the sentence, given the
