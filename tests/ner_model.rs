@@ -29,6 +29,7 @@ fn fixture_model_with(seed: u64, change: impl FnOnce(&mut Config)) -> Vec<u8> {
         seed,
         trained_on: "fixture-en.jsonl".into(),
         gazetteer: true,
+        common_words: 0,
         margin: 1.0,
         miss_cost: 2.0,
         ensemble: 1,
@@ -57,6 +58,20 @@ fn training_is_deterministic_and_learns_the_fixture() {
     let info = &rec.model().info;
     assert_eq!((info.lang.as_str(), info.epochs, info.seed), ("en", 6, 7));
     assert_eq!(info.trained_on, "fixture-en.jsonl");
+}
+
+#[test]
+fn common_words_are_listed_only_when_asked_for() {
+    let names = |bytes: &[u8]| Model::from_bytes(bytes).unwrap().gazetteer.entries().len();
+    let plain = fixture_model(7);
+    let with_common = fixture_model_with(7, |c| c.common_words = 2);
+    assert_eq!(with_common, fixture_model_with(7, |c| c.common_words = 2), "not deterministic");
+    // Words such as "the" and "said" recur outside names in the fixture.
+    assert!(names(&with_common) > names(&plain) + 5, "{} vs {}", names(&with_common), names(&plain));
+    let rec = NerRecogniser::from_bytes(&with_common).unwrap();
+    let text = "Anna Kowalski joined Brightwater Labs in Lisbon last spring.";
+    let got: Vec<String> = rec.entities(text).into_iter().map(|s| text[s.start..s.end].to_string()).collect();
+    assert!(got.contains(&"Anna Kowalski".to_string()), "{got:?}");
 }
 
 /// Rewrites the version field and the checksum, as a build writing another

@@ -22,7 +22,7 @@ fn basename(path: &str) -> &str {
 
 pub fn run(args: &[String]) -> CliResult {
     let (opts, files) =
-        parse_options(args, &["lang", "out", "dev", "epochs", "seed", "bits", "scheme", "labels", "gazetteer", "margin", "miss-cost", "holdout", "ensemble", "pa", "objective", "l2", "rate"])?;
+        parse_options(args, &["lang", "out", "dev", "epochs", "seed", "bits", "scheme", "labels", "gazetteer", "margin", "miss-cost", "holdout", "ensemble", "pa", "objective", "l2", "rate", "common-words"])?;
     let lang = option(&opts, "lang").ok_or_else(|| CliError::Usage("train needs --lang".into()))?.to_string();
     let out = option(&opts, "out").ok_or_else(|| CliError::Usage("train needs --out".into()))?.to_string();
     if files.is_empty() {
@@ -88,6 +88,7 @@ pub fn run(args: &[String]) -> CliResult {
         seed: parse_num(&opts, "seed", 1)?,
         trained_on: files.iter().map(|f| basename(f)).collect::<Vec<_>>().join(", "),
         gazetteer,
+        common_words: parse_num(&opts, "common-words", 0)?,
         margin: parse_num(&opts, "margin", 0.0)?,
         miss_cost: parse_num(&opts, "miss-cost", 1.0)?,
         ensemble: parse_num(&opts, "ensemble", 1)?,

@@ -131,14 +131,31 @@ impl GazLookup for Gazetteer {
     }
 }
 
+/// The bit of a name-list mask that marks a common word: one seen outside
+/// every entity in at least the minimum number of training documents. Not
+/// an entity type (types take the low bits).
+pub const COMMON: u8 = 7;
+
 /// The list while training: document counts per type, less one document's
 /// own names.
 #[derive(Default)]
 pub struct TrainGazetteer {
     counts: IdMap<[u32; 8]>,
+    /// Documents a key needs under `COMMON` (0 = 1, as every type).
+    common_min: u32,
 }
 
 impl TrainGazetteer {
+    /// A list whose `COMMON` bit needs `min` documents.
+    pub fn with_common_min(min: u32) -> TrainGazetteer {
+        TrainGazetteer { counts: IdMap::default(), common_min: min }
+    }
+
+    /// Documents a key needs under type bit `ty`.
+    fn min_docs(&self, ty: usize) -> u32 {
+        if ty == COMMON as usize { self.common_min.max(1) } else { 1 }
+    }
+
     /// Adds the names of one document (each counted once per document).
     pub fn add_document(&mut self, names: &IdMap<u8>) {
         for (&k, &mask) in names {
@@ -160,7 +177,7 @@ impl TrainGazetteer {
     pub fn freeze(&self) -> Gazetteer {
         let mut entries = IdMap::default();
         for (&k, c) in &self.counts {
-            let mask = c.iter().enumerate().filter(|(_, &n)| n > 0).fold(0u8, |m, (ty, _)| m | 1 << ty);
+            let mask = c.iter().enumerate().filter(|&(ty, &n)| n >= self.min_docs(ty)).fold(0u8, |m, (ty, _)| m | 1 << ty);
             if mask != 0 {
                 entries.insert(k, mask);
             }
@@ -181,7 +198,7 @@ impl GazLookup for LeaveOut<'_> {
         let mut mask = 0;
         for (ty, &n) in c.iter().enumerate() {
             let mine = (own >> ty) & 1;
-            if n > mine as u32 {
+            if n - mine as u32 >= self.all.min_docs(ty) {
                 mask |= 1 << ty;
             }
         }
@@ -202,6 +219,31 @@ impl GazLookup for NoGazetteer {
 mod tests {
     use super::*;
     use crate::ner::tokenize::tokenize;
+
+    #[test]
+    fn common_words_need_their_minimum_of_other_documents() {
+        let common = 1u8 << COMMON;
+        let doc = |keys: &[(u64, u8)]| -> IdMap<u8> { keys.iter().copied().collect() };
+        // "said" (key 1) outside names in two documents, "Lisbon" (key 2) a
+        // LOC in one and a common word in another.
+        let (a, b, c) = (doc(&[(1, common), (2, 1 << 2)]), doc(&[(1, common), (2, common)]), doc(&[]));
+        let mut g = TrainGazetteer::with_common_min(2);
+        for d in [&a, &b, &c] {
+            g.add_document(d);
+        }
+        // Seen from a third document both count; from one of the two, the
+        // other alone is not enough for COMMON, but is for a type.
+        assert_eq!(g.without(&c).lookup(1), common);
+        assert_eq!(g.without(&a).lookup(1), 0);
+        assert_eq!(g.without(&b).lookup(2), 1 << 2);
+        assert_eq!(g.without(&c).lookup(2), 1 << 2);
+        let shipped = g.freeze();
+        assert_eq!((shipped.lookup(1), shipped.lookup(2)), (common, 1 << 2));
+        // Without a minimum, COMMON is counted as a type is.
+        let mut g1 = TrainGazetteer::default();
+        g1.add_document(&b);
+        assert_eq!(g1.freeze().lookup(2), common);
+    }
 
     /// `find` as first written: every start, every length, no windows.
     fn find_naive(gaz: &Gazetteer, ctx: &DocContext, range: Range<usize>) -> Vec<Vec<(u8, u8)>> {

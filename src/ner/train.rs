@@ -85,6 +85,10 @@ pub struct Config {
     /// Free text stored in the model: which corpora.
     pub trained_on: String,
     pub gazetteer: bool,
+    /// When above 0, the name list also marks common words: stems seen
+    /// outside every entity in at least this many training documents
+    /// (`gazetteer::COMMON`; a document's own count left out while training).
+    pub common_words: u32,
     /// Cost-augmented training: while learning, every wrong tag gets a
     /// bonus of `margin`, and O on a gold entity token `margin * miss_cost`
     /// (above 1 trades precision for recall). 0 = the plain perceptron.
@@ -410,9 +414,21 @@ struct Example {
     missing: u8,
 }
 
-/// The lower-cased name keys of a document's gold spans, with type masks.
-fn doc_names(p: &Prepared, chunks: &[(usize, usize, usize)]) -> IdMap<u8> {
+/// The lower-cased name keys of a document's gold spans, with type masks;
+/// with `common`, also each word with letters outside them, as `COMMON`.
+fn doc_names(p: &Prepared, chunks: &[(usize, usize, usize)], common: bool) -> IdMap<u8> {
     let mut names = IdMap::default();
+    if common {
+        let mut inside = vec![false; p.tokens.tokens.len()];
+        for &(s, e, _) in chunks {
+            inside[s..e].iter_mut().for_each(|x| *x = true);
+        }
+        for (i, _) in inside.iter().enumerate().filter(|(_, &x)| !x) {
+            if p.ctx.info(i).flags & super::features::ALPHA != 0 {
+                *names.entry(gazetteer::key([p.ctx.info(i).stem])).or_insert(0) |= 1 << gazetteer::COMMON;
+            }
+        }
+    }
     for &(s, e, ty) in chunks {
         if e - s <= gazetteer::MAX_LEN {
             let k = gazetteer::key((s..e).map(|i| p.ctx.info(i).stem));
@@ -463,12 +479,13 @@ pub fn train_scored(
     // Tokens and gold chunks first: the gazetteer needs every document's names.
     let mut misaligned = 0;
     let mut staged = Vec::with_capacity(train_docs.len());
-    let mut gaz = TrainGazetteer::default();
+    assert!(cfg.types.len() <= gazetteer::COMMON as usize, "at most 7 types");
+    let mut gaz = TrainGazetteer::with_common_min(cfg.common_words);
     for d in train_docs {
         let bare = prepare(&d.text, &gazetteer::NoGazetteer);
         let (chunks, bad) = align(&bare.tokens.tokens, &d.spans);
         misaligned += bad;
-        let names = doc_names(&bare, &chunks);
+        let names = doc_names(&bare, &chunks, cfg.common_words > 0);
         if cfg.gazetteer {
             gaz.add_document(&names);
         }
@@ -980,6 +997,7 @@ mod tests {
             seed: 1,
             trained_on: String::new(),
             gazetteer: false,
+            common_words: 0,
             margin: 0.5,
             miss_cost: 3.0,
             ensemble: 1,
