@@ -1189,13 +1189,21 @@ fn tense_near(g: &Grammar, tokens: &Tokens, first: usize, last: usize) -> Tense 
         }
     };
     let has_cue = |i: usize| toks[i].sentence == sent && toks[i].tense != Tense::Unknown;
+    // A reporting verb further than two tokens away ends the search on its
+    // side (what lies beyond it is what it reports) and is only a fallback
+    // for a cue on the other side: "'... will leave Thursday,' Castro said".
+    let weak = |i: usize, d: usize| d > 2 && entry(&toks[i]).is_some_and(|e| e.report);
+    let (mut open, mut fallback) = ([true, true], None);
     for d in 1..=12usize {
-        if d <= first && has_cue(first - d) {
-            return cue(first - d);
-        }
-        if last + d < toks.len() && has_cue(last + d) {
-            return cue(last + d);
+        let sides = [first.checked_sub(d), Some(last + d).filter(|&i| i < toks.len())];
+        for (side, i) in sides.into_iter().enumerate() {
+            let Some(i) = i.filter(|&i| open[side] && has_cue(i)) else { continue };
+            if !weak(i, d) {
+                return cue(i);
+            }
+            open[side] = false;
+            fallback.get_or_insert(i);
         }
     }
-    Tense::Unknown
+    fallback.map_or(Tense::Unknown, cue)
 }

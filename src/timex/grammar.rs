@@ -15,6 +15,9 @@
 //! a final `.` = an abbreviation that takes a following full stop along.
 //! Several words make a phrase (only for `premod`). `word:` lists known words
 //! with no class (so that "In 1990" is not read as a name before a number).
+//! `tense past|future:` lists the cues that give a sentence its tense;
+//! `tense aux|yields|defers|report:` how some of them read with their
+//! neighbours (see `WordEntry`).
 //!
 //! Pattern elements: `CLASS` (a typed slot: MONTH, DAY, YEAR, NUM ...),
 //! `CLASS:field` (the slot's value goes to another field: `ORD:quarter`),
@@ -361,6 +364,10 @@ pub struct WordEntry {
     /// A past verb that keeps a following "until" in the future: "postponed
     /// until Tuesday".
     pub defers: bool,
+    /// A verb of reporting ("said"): its tense is the expression's only when
+    /// it stands right by it ("said Thursday") or no other cue is near; a
+    /// quote's own verb wins ("'We will leave Thursday,' he said").
+    pub report: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -613,12 +620,13 @@ impl Grammar {
                 self.entries[id as usize].abbr |= abbr;
                 return Ok(());
             }
-            "tense" if matches!(value, "aux" | "yields" | "defers") => {
+            "tense" if matches!(value, "aux" | "yields" | "defers" | "report") => {
                 let id = self.id(&word);
                 let e = &mut self.entries[id as usize];
                 match value {
                     "aux" => e.aux = true,
                     "yields" => e.yields = true,
+                    "report" => e.report = true,
                     _ => e.defers = true,
                 }
                 return Ok(());
