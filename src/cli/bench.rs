@@ -120,10 +120,14 @@ pub fn run(args: &[String]) -> CliResult {
     let start = Instant::now();
     let cpu_start = cpu_seconds();
     let mut passes = 0usize;
+    // The fastest pass: on a shared machine the least disturbed one.
+    let mut fastest = f64::INFINITY;
     while passes == 0 || start.elapsed().as_secs_f64() < seconds {
+        let pass = Instant::now();
         for d in &docs {
             std::hint::black_box(run_one(d));
         }
+        fastest = fastest.min(pass.elapsed().as_secs_f64());
         passes += 1;
     }
     let secs = start.elapsed().as_secs_f64();
@@ -140,6 +144,7 @@ pub fn run(args: &[String]) -> CliResult {
         // On a shared machine wall time includes waiting for a core.
         println!("per CPU second of this thread: {:.2} MB/s", mb / cpu);
     }
+    println!("fastest pass: {:.2} MB/s", bytes as f64 / 1e6 / fastest);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -871,6 +871,15 @@ impl Engine {
     fn may_start(&self, tokens: &Tokens, ri: u16, i: usize) -> bool {
         let st = &self.starts[ri as usize];
         let toks = &tokens.toks;
+        if st.first == 0 && st.slack == 0 {
+            // The first element is the one the rule was listed under for
+            // this token (it passes), so only the next token is in question
+            // (most rules: "NUM UNIT", "DAY MONTH").
+            return match &st.e2 {
+                None => true,
+                Some(e2) => toks.get(i + 1).is_some_and(|t| e2.test(t)),
+            };
+        }
         let last = (i + st.first).min(toks.len() - 1);
         for j in i..=last {
             if !st.e1.test(&toks[j]) {
