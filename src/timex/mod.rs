@@ -76,7 +76,10 @@ impl TimexRecogniser {
                     anchor = Some(a);
                 }
             }
-            let source = format!("timex:{}:{}", self.lang, x.rule);
+            let mut source = String::with_capacity(7 + self.lang.len() + x.rule.len());
+            for part in ["timex:", &self.lang, ":", &x.rule] {
+                source.push_str(part);
+            }
             out.push(Span::new(x.start, x.end, x.kind.label(), &source).with_value(value));
         }
         out

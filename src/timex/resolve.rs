@@ -47,37 +47,75 @@ pub enum Point {
     MonthUnknown,
 }
 
-fn y4(y: Option<i32>) -> String {
+/// Appends `v` in decimal, zero-padded to `width` digits (written out by
+/// hand: values are rendered for every expression, and `format!` cost more
+/// than the rest of resolution).
+fn push_padded(out: &mut String, v: u32, width: usize) {
+    let digits = v.checked_ilog10().map_or(1, |l| l as usize + 1);
+    out.extend(std::iter::repeat_n('0', width.saturating_sub(digits)));
+    let mut buf = [0u8; 10];
+    let mut n = v;
+    for k in (0..digits).rev() {
+        buf[k] = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    out.push_str(std::str::from_utf8(&buf[..digits]).unwrap_or(""));
+}
+
+/// A year as four digits, XXXX when unknown (or not 0 to 9999).
+fn push_y4(out: &mut String, y: Option<i32>) {
     match y {
-        Some(y) if (0..=9999).contains(&y) => format!("{y:04}"),
-        _ => "XXXX".to_string(),
+        Some(y) if (0..=9999).contains(&y) => push_padded(out, y as u32, 4),
+        _ => out.push_str("XXXX"),
     }
 }
 
-fn n2(n: Option<u8>) -> String {
+/// A month, day or week as two digits, XX when unknown.
+fn push_n2(out: &mut String, n: Option<u8>) {
     match n {
-        Some(n) => format!("{n:02}"),
-        None => "XX".to_string(),
+        Some(n) => push_padded(out, n as u32, 2),
+        None => out.push_str("XX"),
     }
 }
 
 impl Point {
     pub fn render(self) -> String {
+        let mut s = String::with_capacity(16);
         match self {
-            Point::Day(y, None, None) => format!("{}-XX-XX", y4(y)),
-            Point::Day(y, m, None) => format!("{}-{}", y4(y), n2(m)),
-            Point::Day(y, m, d) => format!("{}-{}-{}", y4(y), n2(m), n2(d)),
-            Point::Week(y, w) => format!("{}-W{}", y4(y), n2(w)),
-            Point::Weekend(y, w) => format!("{}-W{}-WE", y4(y), n2(w)),
-            Point::Quarter(y, q) => format!("{}-Q{q}", y4(y)),
-            Point::Half(y, h) => format!("{}-H{h}", y4(y)),
-            Point::Season(y, s) => format!("{}-{}", y4(y), s.code()),
-            Point::Year(y) => y4(y),
-            Point::Decade(d) => format!("{d:03}"),
-            Point::Century(c) => format!("{c:02}"),
-            Point::Ref(r) => r.code().to_string(),
-            Point::MonthUnknown => "XXXX-XX".to_string(),
+            Point::Day(y, m, d) => {
+                push_y4(&mut s, y);
+                s.push('-');
+                push_n2(&mut s, m);
+                if m.is_none() || d.is_some() {
+                    s.push('-');
+                    push_n2(&mut s, d);
+                }
+            }
+            Point::Week(y, w) | Point::Weekend(y, w) => {
+                push_y4(&mut s, y);
+                s.push_str("-W");
+                push_n2(&mut s, w);
+                if matches!(self, Point::Weekend(..)) {
+                    s.push_str("-WE");
+                }
+            }
+            Point::Quarter(y, n) | Point::Half(y, n) => {
+                push_y4(&mut s, y);
+                s.push_str(if matches!(self, Point::Quarter(..)) { "-Q" } else { "-H" });
+                push_padded(&mut s, n as u32, 1);
+            }
+            Point::Season(y, season) => {
+                push_y4(&mut s, y);
+                s.push('-');
+                s.push_str(season.code());
+            }
+            Point::Year(y) => push_y4(&mut s, y),
+            Point::Decade(d) => return format!("{d:03}"),
+            Point::Century(c) => return format!("{c:02}"),
+            Point::Ref(r) => s.push_str(r.code()),
+            Point::MonthUnknown => s.push_str("XXXX-XX"),
         }
+        s
     }
 }
 
@@ -199,7 +237,11 @@ fn time(s: &Said, tense: Tense, dct: Option<Date>, anchor: Option<Anchor>) -> St
         }
     };
     let day = match day {
-        Point::Day(y, Some(m), None) => format!("{}-{m:02}-XX", y4(y)),
+        Point::Day(y, Some(m), None) => {
+            let mut v = Point::Day(y, Some(m), None).render();
+            v.push_str("-XX");
+            v
+        }
         other => other.render(),
     };
     if let Some(h) = s.hour {
