@@ -67,11 +67,21 @@ pub fn to_bytes(text: &str, offsets: &[usize], unit: Unit) -> Vec<Option<usize>>
     out
 }
 
+/// A grapheme-cluster boundary known without the Unicode tables: an end of
+/// the text, or between two ASCII characters other than CR LF (no ASCII
+/// character extends a cluster). Most span edges are.
+fn plain_boundary(b: &[u8], i: usize) -> bool {
+    i == 0 || i >= b.len() || (b[i - 1] < 0x80 && b[i] < 0x80 && !(b[i - 1] == b'\r' && b[i] == b'\n'))
+}
+
 /// The nearest grapheme-cluster boundary at or before `byte`.
 pub fn grapheme_floor(text: &str, byte: usize) -> usize {
     let mut byte = byte.min(text.len());
     while !text.is_char_boundary(byte) {
         byte -= 1;
+    }
+    if plain_boundary(text.as_bytes(), byte) {
+        return byte;
     }
     let mut cursor = GraphemeCursor::new(byte, text.len(), true);
     match cursor.is_boundary(text, 0) {
@@ -85,6 +95,9 @@ pub fn grapheme_ceil(text: &str, byte: usize) -> usize {
     let mut byte = byte.min(text.len());
     while !text.is_char_boundary(byte) {
         byte += 1;
+    }
+    if plain_boundary(text.as_bytes(), byte) {
+        return byte;
     }
     let mut cursor = GraphemeCursor::new(byte, text.len(), true);
     match cursor.is_boundary(text, 0) {
@@ -138,5 +151,21 @@ mod tests {
         assert_eq!(grapheme_floor(family, 5), 0);
         assert_eq!(grapheme_floor(t, 0), 0);
         assert_eq!(grapheme_ceil(t, t.len()), t.len());
+    }
+
+    #[test]
+    fn the_ascii_shortcut_agrees_with_the_unicode_rules() {
+        // CR LF is one cluster; a combining accent after an ASCII letter
+        // joins it; ASCII next to Telugu, emoji and flags.
+        let t = "a\r\nb e\u{301}x Modi🇮🇳, హైదరాబాద్లో 5pm\n👩\u{200d}👩\u{200d}👧!";
+        let boundaries: Vec<usize> = unicode_segmentation::UnicodeSegmentation::grapheme_indices(t, true)
+            .map(|(i, _)| i)
+            .chain([t.len()])
+            .collect();
+        for byte in 0..=t.len() {
+            let floor = *boundaries.iter().rev().find(|&&b| b <= byte).unwrap();
+            let ceil = *boundaries.iter().find(|&&b| b >= byte).unwrap();
+            assert_eq!((grapheme_floor(t, byte), grapheme_ceil(t, byte)), (floor, ceil), "at byte {byte}");
+        }
     }
 }
