@@ -198,7 +198,7 @@ impl GazLookup for LeaveOut<'_> {
         let mut mask = 0;
         for (ty, &n) in c.iter().enumerate() {
             let mine = (own >> ty) & 1;
-            if n - mine as u32 >= self.all.min_docs(ty) {
+            if n.saturating_sub(mine as u32) >= self.all.min_docs(ty) {
                 mask |= 1 << ty;
             }
         }
