@@ -1,6 +1,8 @@
 // The wasm boundary: the module the page loads must give exactly the spans
 // the native core gives, with offsets converted correctly (UTF-16 in the page,
-// code points in the CLI). Offsets are checked by slicing the text.
+// code points in the CLI). Offsets are checked by slicing the text: the CLI
+// quotes each span; the page's spans carry no quote (the page has the text),
+// so their UTF-16 slices must give the CLI's quotes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -37,19 +39,22 @@ for (const doc of docs) {
   test(`wasm and native agree: ${doc.id}`, () => {
     const lang = doc.lang ?? 'auto';
     const r = engine.annotate(doc.text, lang, doc.dct ?? '');
-    const fromWasm = r.spans.map((s) => {
-      // UTF-16 offsets slice the JS string to the quote.
-      assert.equal(doc.text.slice(s.start, s.end), s.text, `UTF-16 slice of ${JSON.stringify(s)}`);
-      // The page's own conversion to code points, as on export.
-      const [start, end] = utf16ToCodePoints(doc.text, [s.start, s.end]);
-      return { ...s, start, end };
-    });
     const fromNative = native.get(doc.id);
     assert.ok(fromNative, `native output has ${doc.id}`);
     const cps = [...doc.text];
     for (const s of fromNative) {
       assert.equal(cps.slice(s.start, s.end).join(''), s.text, `code-point slice of ${JSON.stringify(s)}`);
     }
+    assert.equal(r.spans.length, fromNative.length, JSON.stringify(r.spans));
+    const fromWasm = r.spans.map((s, i) => {
+      assert.equal(s.text, undefined, 'no quote crosses the boundary');
+      // UTF-16 offsets slice the JS string to the CLI's quote.
+      const quote = doc.text.slice(s.start, s.end);
+      assert.equal(quote, fromNative[i].text, `UTF-16 slice of ${JSON.stringify(s)}`);
+      // The page's own conversion to code points, as on export.
+      const [start, end] = utf16ToCodePoints(doc.text, [s.start, s.end]);
+      return { ...s, start, end, text: quote };
+    });
     assert.deepEqual(fromWasm, fromNative);
     assert.ok(fromWasm.length > 0, 'the fixture has something to find');
   });
@@ -58,7 +63,7 @@ for (const doc of docs) {
 test('offsets past astral characters are converted, not copied', () => {
   const doc = docs.find((d) => d.id === 'emoji');
   const r = engine.annotate(doc.text, 'en', doc.dct);
-  const march = r.spans.find((s) => s.text === 'March 12');
+  const march = r.spans.find((s) => doc.text.slice(s.start, s.end) === 'March 12');
   assert.ok(march, 'March 12 is found');
   // UTF-16 and code-point offsets differ here: the emoji before it are astral.
   assert.notEqual(utf16ToCodePoints(doc.text, [march.start])[0], march.start);
