@@ -1188,16 +1188,31 @@ fn tense_near(g: &Grammar, tokens: &Tokens, first: usize, last: usize) -> Tense 
     let toks = &tokens.toks;
     let sent = toks[first].sentence;
     let entry = |t: &Tok| (t.word != NONE).then(|| &g.entries[t.word as usize]);
+    // The tense an auxiliary's verb gives it ("were planning", "is set").
+    let after_aux = |i: usize| {
+        let next = toks.get(i + 1).filter(|n| n.sentence == sent)?;
+        if next.tense != Tense::Unknown {
+            Some(next.tense)
+        } else {
+            entry(next).is_some_and(|n| n.ahead_after_aux).then_some(Tense::Future)
+        }
+    };
     let cue = |i: usize| {
         let t = &toks[i];
-        match (entry(t), toks.get(i + 1), i.checked_sub(1).map(|p| &toks[p])) {
-            (Some(e), Some(next), _) if e.aux && next.sentence == sent && next.tense != Tense::Unknown => next.tense,
+        match (entry(t), after_aux(i), i.checked_sub(1).map(|p| &toks[p])) {
+            (Some(e), Some(verb), _) if e.aux => verb,
             // "ran until Monday": the verb, unless it defers ("postponed until").
             (Some(e), _, Some(prev)) if e.yields && prev.sentence == sent && prev.tense == Tense::Past && !entry(prev).is_some_and(|p| p.defers) => Tense::Past,
             _ => t.tense,
         }
     };
-    let has_cue = |i: usize| toks[i].sentence == sent && toks[i].tense != Tense::Unknown;
+    let has_cue = |i: usize| {
+        let t = &toks[i];
+        // An auxiliary without a tense of its own is a cue before a word
+        // that points ahead only after one ("is set").
+        let aux_ahead = entry(t).is_some_and(|e| e.aux) && toks.get(i + 1).and_then(entry).is_some_and(|n| n.ahead_after_aux);
+        t.sentence == sent && (t.tense != Tense::Unknown || aux_ahead)
+    };
     // A reporting verb further than two tokens away ends the search on its
     // side (what lies beyond it is what it reports) and is only a fallback
     // for a cue on the other side: "'... will leave Thursday,' Castro said".

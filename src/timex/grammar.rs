@@ -16,8 +16,8 @@
 //! Several words make a phrase (only for `premod`). `word:` lists known words
 //! with no class (so that "In 1990" is not read as a name before a number).
 //! `tense past|future:` lists the cues that give a sentence its tense;
-//! `tense aux|yields|defers|report:` how some of them read with their
-//! neighbours (see `WordEntry`).
+//! `tense aux|yields|defers|report|future-after-aux:` how some of them read
+//! with their neighbours (see `WordEntry`).
 //!
 //! Pattern elements: `CLASS` (a typed slot: MONTH, DAY, YEAR, NUM ...),
 //! `CLASS:field` (the slot's value goes to another field: `ORD:quarter`),
@@ -368,6 +368,9 @@ pub struct WordEntry {
     /// it stands right by it ("said Thursday") or no other cue is near; a
     /// quote's own verb wins ("'We will leave Thursday,' he said").
     pub report: bool,
+    /// A word that points ahead only after an auxiliary: "is set for
+    /// Saturday" (but "set a record on Friday").
+    pub ahead_after_aux: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -620,13 +623,14 @@ impl Grammar {
                 self.entries[id as usize].abbr |= abbr;
                 return Ok(());
             }
-            "tense" if matches!(value, "aux" | "yields" | "defers" | "report") => {
+            "tense" if matches!(value, "aux" | "yields" | "defers" | "report" | "future-after-aux") => {
                 let id = self.id(&word);
                 let e = &mut self.entries[id as usize];
                 match value {
                     "aux" => e.aux = true,
                     "yields" => e.yields = true,
                     "report" => e.report = true,
+                    "future-after-aux" => e.ahead_after_aux = true,
                     _ => e.defers = true,
                 }
                 return Ok(());
