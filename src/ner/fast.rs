@@ -161,8 +161,9 @@ fn entities_t<const T: usize, const L: usize>(m: &Model, tr: &Transitions, text:
         gazetteer::find(&m.gazetteer, &ctx, range.clone(), &mut s.matches);
         quoted_marks(&ctx, range.clone(), &mut s.quoted);
         s.history.lookup(&ctx, range.clone(), &mut s.known);
+        // Filled token by token below (no zeroing first).
         s.emit.clear();
-        s.emit.resize(n * T, 0.0);
+        s.emit.reserve(n * T);
         let word = |i: usize| ctx.word_of[range.start + i] as usize;
         for i in 0..n {
             let k = range.start + i;
@@ -199,9 +200,7 @@ fn entities_t<const T: usize, const L: usize>(m: &Model, tr: &Transitions, text:
                 span_features(t, pos, s.quoted[i], gaz, |h| table.add_row::<T, L>(h, &mut acc));
             }
             s.history.features(&ctx, range.clone(), i, &s.known, |h| table.add_row::<T, L>(h, &mut acc));
-            for (e, &a) in s.emit[i * T..(i + 1) * T].iter_mut().zip(&acc) {
-                *e = a as f32;
-            }
+            s.emit.extend(acc[..T].iter().map(|&a| a as f32));
         }
         let tags = viterbi_with(tr, &s.emit, n);
         for (a, e, ty) in scheme.decode(&tags) {
