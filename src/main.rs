@@ -23,13 +23,15 @@ usage:
              [--bits B] [--scheme bio|bilou] [--labels PER,ORG,LOC,MISC]
              [--gazetteer yes|no] [--margin M] [--miss-cost C] [--holdout FRACTION]
              [--pa CAP] [--ensemble N] [--objective perceptron|crf|crf-sgd]
-             [--l2 C] [--rate R] TRAIN.jsonl...
+             [--l2 C] [--rate R] [--common-words N] TRAIN.jsonl...
       Trains the entity tagger on corpus JSONL files and writes a model file
       (deterministic for a seed). With --dev, prints strict span P/R/F1 per label.
       --holdout picks the number of epochs on that share of the training
       documents, then trains on all of them. --pa makes each update the
       passive-aggressive step (at most CAP; inf for none) instead of 1.
       --ensemble averages N models trained on different shuffles.
+      --common-words also lists the word stems seen outside every entity in
+      at least N training documents (a feature for scripts without capitals).
       --objective crf learns the same model as a linear-chain CRF (penalty
       C/2 |w|^2, default C 1) by L-BFGS, at most --epochs iterations (100 unless
       given); with
@@ -38,7 +40,8 @@ usage:
       of R (default 0.02) over --epochs shuffled passes.
   lede bench [--seconds S] [--only dates|entities] [FILE...]
       Native throughput (MB/s) of annotate, entities and dates together, on the
-      given texts (.txt, or corpus JSONL) or on built-in generated news text.
+      given texts (.txt, or corpus JSONL) or on built-in generated news text:
+      over all passes, per CPU second, and the fastest pass.
       --only times one recogniser alone (no refiners), to see where time goes.
   lede eval --gold FILE.jsonl [--gold FILE2 ...] [--only ID-PREFIX] [--skip ID-PREFIX] [--errors] [--json]
       Annotates each gold document (with its lang and dct) and prints, per language
