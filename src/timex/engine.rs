@@ -43,6 +43,7 @@ pub struct Tok {
 }
 
 /// Per-document token data.
+#[derive(Default)]
 pub struct Tokens {
     pub toks: Vec<Tok>,
     pub senses: Vec<(Class, Val)>,
@@ -254,12 +255,17 @@ impl Endings {
 
 /// Builds tokens with their senses; merges abbreviation dots, attached
 /// suffixes and multi-word numbers.
-fn classify(g: &Grammar, endings: &Endings, text: &str) -> Tokens {
+/// The lists of `into` are reused (kept by the caller from one document to
+/// the next: a long document's lists are megabytes of fresh memory).
+fn classify(g: &Grammar, endings: &Endings, text: &str, into: &mut Tokens) {
     let mut raws = tokenise(text);
     // Room for news text (about five bytes a token) without growing, which
     // would copy the whole list again.
-    let mut toks: Vec<Tok> = Vec::with_capacity(text.len() / 4 + 8);
-    let mut senses: Vec<(Class, Val)> = Vec::with_capacity(text.len() / 4 + 8);
+    let Tokens { toks, senses } = into;
+    toks.clear();
+    senses.clear();
+    toks.reserve(text.len() / 4 + 8);
+    senses.reserve(text.len() / 4 + 8);
     let mut buf = String::new();
     let mut sentence = 0u32;
     while let Some(r) = raws.next() {
@@ -281,7 +287,7 @@ fn classify(g: &Grammar, endings: &Endings, text: &str) -> Tokens {
                     }
                 }
                 if !r.complex {
-                    number_senses(r.value, r.digits, suffix, &mut senses);
+                    number_senses(r.value, r.digits, suffix, senses);
                     if r.digits == 4 && suffix.is_none() && r.value % 100 < 60 && r.value / 100 < 24 && next_word_has(g, text, raws.peek(), Class::Tz, &mut buf) {
                         // "1430 GMT": a clock written as four digits, when a
                         // time zone follows.
@@ -393,8 +399,7 @@ fn classify(g: &Grammar, endings: &Endings, text: &str) -> Tokens {
         tok.mask = class_mask(&senses[s0 as usize..]);
         toks.push(tok);
     }
-    merge_number_words(&mut toks, &mut senses, text, g);
-    Tokens { toks, senses }
+    merge_number_words(toks, senses, text, g);
 }
 
 /// `w` folded ([`fold`]) into `buf`, or `w` itself when folding would not
@@ -770,8 +775,13 @@ impl Engine {
 
     /// All expressions in `text`, in order, not overlapping.
     pub fn extract(&self, text: &str) -> Vec<Extraction> {
-        let tokens = classify(&self.grammar, &self.endings, text);
-        self.extract_tokens(text, &tokens)
+        self.extract_reusing(text, &mut Tokens::default())
+    }
+
+    /// `extract` with the token lists of `tokens` reused.
+    pub fn extract_reusing(&self, text: &str, tokens: &mut Tokens) -> Vec<Extraction> {
+        classify(&self.grammar, &self.endings, text, tokens);
+        self.extract_tokens(text, tokens)
     }
 
     pub fn extract_tokens<'e>(&'e self, text: &str, tokens: &Tokens) -> Vec<Extraction> {

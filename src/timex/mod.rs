@@ -39,12 +39,12 @@ pub mod grammar;
 pub mod resolve;
 pub mod said;
 
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use crate::date::Date;
 use crate::pipeline::Recogniser;
 use crate::span::{Document, Span};
-use engine::Engine;
+use engine::{Engine, Tokens};
 use grammar::Grammar;
 use resolve::Anchor;
 use said::Extraction;
@@ -52,12 +52,15 @@ use said::Extraction;
 pub struct TimexRecogniser {
     lang: String,
     engine: Engine,
+    /// Token lists reused from one document to the next (a second caller
+    /// at the same time gets fresh ones).
+    scratch: Mutex<Tokens>,
 }
 
 impl TimexRecogniser {
     /// The recogniser for `lang` from the compiled-in language data.
     pub fn new(lang: &str) -> Result<TimexRecogniser, crate::Error> {
-        Ok(TimexRecogniser { lang: lang.to_string(), engine: Engine::new(Grammar::load(lang)?) })
+        Ok(TimexRecogniser { lang: lang.to_string(), engine: Engine::new(Grammar::load(lang)?), scratch: Mutex::default() })
     }
 
     /// Phase one only: the typed extractions.
@@ -69,7 +72,11 @@ impl TimexRecogniser {
     pub fn spans(&self, text: &str, dct: Option<Date>) -> Vec<Span> {
         let mut anchor: Option<Anchor> = None;
         let mut out = Vec::new();
-        for x in self.engine.extract(text) {
+        let extractions = match self.scratch.try_lock() {
+            Ok(mut tokens) => self.engine.extract_reusing(text, &mut tokens),
+            Err(_) => self.engine.extract(text),
+        };
+        for x in extractions {
             let (value, point) = resolve::resolve(&x, dct, anchor);
             if let Some(a) = point.and_then(|p| p.anchor()) {
                 if !x.said.that {
