@@ -22,16 +22,21 @@ pub struct ExportSpan {
     pub source: Option<String>,
 }
 
+/// The `(start, end)` of each span in `unit` offsets, converted in one
+/// pass over the text.
+pub fn span_offsets(text: &str, spans: &[Span], unit: Unit) -> Vec<(usize, usize)> {
+    let bytes: Vec<usize> = spans.iter().flat_map(|s| [s.start, s.end]).collect();
+    offsets::from_bytes(text, &bytes, unit).chunks(2).map(|c| (c[0], c[1])).collect()
+}
+
 /// Converts core spans (byte offsets) to `unit` offsets, quoting each.
 pub fn export_spans(text: &str, spans: &[Span], unit: Unit) -> Vec<ExportSpan> {
-    let bytes: Vec<usize> = spans.iter().flat_map(|s| [s.start, s.end]).collect();
-    let conv = offsets::from_bytes(text, &bytes, unit);
     spans
         .iter()
-        .zip(conv.chunks(2))
-        .map(|(s, c)| ExportSpan {
-            start: c[0],
-            end: c[1],
+        .zip(span_offsets(text, spans, unit))
+        .map(|(s, (start, end))| ExportSpan {
+            start,
+            end,
             label: s.label.clone(),
             text: text[s.start..s.end].to_string(),
             value: s.value.clone(),

@@ -5,7 +5,8 @@
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::offsets::{self, Unit};
+use crate::export::span_offsets;
+use crate::offsets::Unit;
 use crate::{Annotator, Date, DateSource, Document, Span};
 
 #[wasm_bindgen(start)]
@@ -37,12 +38,10 @@ struct JsSpan<'a> {
 }
 
 fn js_spans<'a>(text: &str, spans: &'a [Span]) -> Vec<JsSpan<'a>> {
-    let bytes: Vec<usize> = spans.iter().flat_map(|s| [s.start, s.end]).collect();
-    let utf16 = offsets::from_bytes(text, &bytes, Unit::Utf16);
     spans
         .iter()
-        .zip(utf16.chunks(2))
-        .map(|(s, u)| JsSpan { start: u[0], end: u[1], label: &s.label, value: s.value.as_deref(), source: &s.source })
+        .zip(span_offsets(text, spans, Unit::Utf16))
+        .map(|(s, (start, end))| JsSpan { start, end, label: &s.label, value: s.value.as_deref(), source: &s.source })
         .collect()
 }
 
