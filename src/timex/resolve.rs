@@ -47,19 +47,12 @@ pub enum Point {
     MonthUnknown,
 }
 
-/// Appends `v` in decimal, zero-padded to `width` digits (written out by
-/// hand: values are rendered for every expression, and `format!` cost more
-/// than the rest of resolution).
+/// Appends `v` in decimal, zero-padded to `width` digits, into `out` (no
+/// string of its own: values are rendered for every expression, and the
+/// nested `format!` strings cost more than the rest of resolution).
 fn push_padded(out: &mut String, v: u32, width: usize) {
-    let digits = v.checked_ilog10().map_or(1, |l| l as usize + 1);
-    out.extend(std::iter::repeat_n('0', width.saturating_sub(digits)));
-    let mut buf = [0u8; 10];
-    let mut n = v;
-    for k in (0..digits).rev() {
-        buf[k] = b'0' + (n % 10) as u8;
-        n /= 10;
-    }
-    out.push_str(std::str::from_utf8(&buf[..digits]).unwrap_or(""));
+    use std::fmt::Write;
+    let _ = write!(out, "{v:0width$}");
 }
 
 /// A year as four digits, XXXX when unknown (or not 0 to 9999).
@@ -236,13 +229,13 @@ fn time(s: &Said, tense: Tense, dct: Option<Date>, anchor: Option<Anchor>) -> St
             None => Point::Day(None, None, None),
         }
     };
-    let day = match day {
-        Point::Day(y, Some(m), None) => {
-            let mut v = Point::Day(y, Some(m), None).render();
+    let day = {
+        let mut v = day.render();
+        // A month without its day: the time still needs a day ("-XX").
+        if let Point::Day(_, Some(_), None) = day {
             v.push_str("-XX");
-            v
         }
-        other => other.render(),
+        v
     };
     if let Some(h) = s.hour {
         // Without a.m./p.m., a part of the day said with the hour tells
