@@ -1198,13 +1198,17 @@ fn tense_near(g: &Grammar, tokens: &Tokens, first: usize, last: usize) -> Tense 
     let toks = &tokens.toks;
     let sent = toks[first].sentence;
     let entry = |t: &Tok| (t.word != NONE).then(|| &g.entries[t.word as usize]);
+    // The word after token `i`, in the same sentence, and whether it
+    // points ahead after an auxiliary ("is set").
+    let next_word = |i: usize| toks.get(i + 1).filter(|n| n.sentence == sent);
+    let set_ahead = |i: usize| next_word(i).and_then(entry).is_some_and(|n| n.ahead_after_aux);
     // The tense an auxiliary's verb gives it ("were planning", "is set").
     let after_aux = |i: usize| {
-        let next = toks.get(i + 1).filter(|n| n.sentence == sent)?;
+        let next = next_word(i)?;
         if next.tense != Tense::Unknown {
             Some(next.tense)
         } else {
-            entry(next).is_some_and(|n| n.ahead_after_aux).then_some(Tense::Future)
+            set_ahead(i).then_some(Tense::Future)
         }
     };
     let cue = |i: usize| {
@@ -1220,7 +1224,7 @@ fn tense_near(g: &Grammar, tokens: &Tokens, first: usize, last: usize) -> Tense 
         let t = &toks[i];
         // An auxiliary without a tense of its own is a cue before a word
         // that points ahead only after one ("is set").
-        let aux_ahead = entry(t).is_some_and(|e| e.aux) && toks.get(i + 1).and_then(entry).is_some_and(|n| n.ahead_after_aux);
+        let aux_ahead = entry(t).is_some_and(|e| e.aux) && set_ahead(i);
         t.sentence == sent && (t.tense != Tense::Unknown || aux_ahead)
     };
     // A reporting verb further than two tokens away ends the search on its
