@@ -515,11 +515,47 @@ pub struct DocContext {
     stem_idx: Vec<u32>,
     n_stems: usize,
     /// The document's stems by value, as `table` holds its words.
-    stem_table: Vec<(u64, u32)>,
+    stem_table: HashSlots,
     /// The document's words by the hash of their text: open addressing,
     /// sized to the document, `(hash, word + 1)` (0: empty). Only a word
     /// new to the document is looked up in the word cache.
-    table: Vec<(u64, u32)>,
+    table: HashSlots,
+}
+
+/// Open addressing over 64-bit hashes, sized to a document: per slot
+/// `(hash, index + 1)`, 0 when empty.
+#[derive(Clone, Debug, Default)]
+struct HashSlots {
+    slots: Vec<(u64, u32)>,
+    bits: u32,
+}
+
+impl HashSlots {
+    /// Empty, with room for `n` entries at most half full.
+    fn reset(&mut self, n: usize) {
+        self.bits = (2 * n).max(16).next_power_of_two().trailing_zeros();
+        self.slots.clear();
+        self.slots.resize(1 << self.bits, (0, 0));
+    }
+
+    /// `Ok(index)` of the entry under `key` for which `same(index)` holds;
+    /// else `next` is stored under `key` and `Err(next)` returned.
+    #[inline]
+    fn find_or_insert(&mut self, key: u64, next: u32, same: impl Fn(u32) -> bool) -> Result<u32, u32> {
+        let mask = self.slots.len() - 1;
+        let mut slot = (key >> (64 - self.bits)) as usize;
+        loop {
+            let (k, i1) = self.slots[slot];
+            if i1 == 0 {
+                self.slots[slot] = (key, next + 1);
+                return Err(next);
+            }
+            if k == key && same(i1 - 1) {
+                return Ok(i1 - 1);
+            }
+            slot = (slot + 1) & mask;
+        }
+    }
 }
 
 impl DocContext {
@@ -548,62 +584,40 @@ impl DocContext {
             cache.stamp = 1;
         }
         let stamp = cache.stamp;
-        let bits = (2 * n).max(16).next_power_of_two().trailing_zeros();
-        let table = &mut self.table;
-        table.clear();
-        table.resize(1 << bits, (0, 0));
-        let slot_mask = (1usize << bits) - 1;
+        self.table.reset(n);
         let b = text.as_bytes();
         for tok in &toks.tokens {
             let wt = tok.text(text);
             let key = hash_str(wt);
-            let mut slot = (key >> (64 - bits)) as usize;
-            let w = loop {
-                let (k, w1) = table[slot];
-                if w1 == 0 {
+            let first_at = &self.first_at;
+            let same_text = |w: u32| {
+                let (a, z) = first_at[w as usize];
+                &b[a as usize..z as usize] == wt.as_bytes()
+            };
+            let w = match self.table.find_or_insert(key, self.word_id.len() as u32, same_text) {
+                Ok(w) => w,
+                Err(w) => {
                     // New to the document.
                     let cid = cache.intern(wt, key);
-                    let w = self.word_id.len() as u32;
-                    table[slot] = (key, w + 1);
                     self.word_id.push(cid);
                     self.first_at.push((tok.start as u32, tok.end as u32));
                     let t = &cache.infos[cid as usize];
                     self.flags.push((t.flags, t.len_class, t.kind));
                     self.stems.push(t.stem);
-                    break w;
+                    w
                 }
-                if k == key {
-                    let (a, z) = self.first_at[w1 as usize - 1];
-                    if &b[a as usize..z as usize] == wt.as_bytes() {
-                        break w1 - 1;
-                    }
-                }
-                slot = (slot + 1) & slot_mask;
             };
             self.word_of.push(w);
         }
         // Distinct stems, numbered in order of appearance.
-        let bits = (2 * self.stems.len()).max(16).next_power_of_two().trailing_zeros();
-        let stem_table = &mut self.stem_table;
-        stem_table.clear();
-        stem_table.resize(1 << bits, (0, 0));
-        let slot_mask = (1usize << bits) - 1;
+        self.stem_table.reset(self.stems.len());
         self.stem_idx.clear();
         let mut n_stems = 0u32;
         for &stem in &self.stems {
-            let mut slot = (stem >> (64 - bits)) as usize;
-            let idx = loop {
-                let (k, i1) = stem_table[slot];
-                if i1 == 0 {
-                    n_stems += 1;
-                    stem_table[slot] = (stem, n_stems);
-                    break n_stems - 1;
-                }
-                if k == stem {
-                    break i1 - 1;
-                }
-                slot = (slot + 1) & slot_mask;
-            };
+            let idx = self.stem_table.find_or_insert(stem, n_stems, |_| true).unwrap_or_else(|new| {
+                n_stems += 1;
+                new
+            });
             self.stem_idx.push(idx);
         }
         self.n_stems = n_stems as usize;
