@@ -259,11 +259,11 @@ impl Endings {
 /// the next: a long document's lists are megabytes of fresh memory).
 fn classify(g: &Grammar, endings: &Endings, text: &str, into: &mut Tokens) {
     let mut raws = tokenise(text);
-    // Room for news text (about five bytes a token) without growing, which
-    // would copy the whole list again.
     let Tokens { toks, senses } = into;
     toks.clear();
     senses.clear();
+    // Room for news text (about five bytes a token) without growing, which
+    // would copy the whole list again.
     toks.reserve(text.len() / 4 + 8);
     senses.reserve(text.len() / 4 + 8);
     let mut buf = String::new();

@@ -83,10 +83,7 @@ impl TimexRecogniser {
                     anchor = Some(a);
                 }
             }
-            let mut source = String::with_capacity(7 + self.lang.len() + x.rule.len());
-            for part in ["timex:", &self.lang, ":", &x.rule] {
-                source.push_str(part);
-            }
+            let source = ["timex:", &self.lang, ":", &x.rule].concat();
             out.push(Span::new(x.start, x.end, x.kind.label(), &source).with_value(value));
         }
         out
