@@ -1,7 +1,8 @@
 //! The example corpora in tests/data/timex: every expected expression found
 //! with its type and value, offsets checked by slicing the text with the
 //! exported code-point offsets; the negative corpora yield nothing. All
-//! failing cases are reported together.
+//! failing cases are reported together. In the positive corpora, `\n` is a
+//! line break.
 
 use lede::export::export_spans;
 use lede::offsets::Unit;
@@ -50,9 +51,10 @@ fn check_positive(lang: &str) -> (usize, Vec<String>) {
     for (n, row) in &rows {
         let cols: Vec<&str> = row.split('\t').collect();
         assert_eq!(cols.len(), 4, "{file}:{n}: expected 4 tab-separated columns");
-        let (text, quote, label, value) = (cols[0], cols[1], cols[2], cols[3]);
-        let got = found(&p, lang, text);
-        if !got.iter().any(|(q, l, v)| q == quote && l == label && v == value) {
+        // "\n" in the text and quote columns is a line break.
+        let (text, quote, label, value) = (cols[0].replace("\\n", "\n"), cols[1].replace("\\n", "\n"), cols[2], cols[3]);
+        let got = found(&p, lang, &text);
+        if !got.iter().any(|(q, l, v)| *q == quote && l == label && v == value) {
             failures.push(format!("{file}:{n}: {text:?}: expected {quote:?} {label} {value}, found {got:?}"));
         }
     }

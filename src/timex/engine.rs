@@ -80,6 +80,8 @@ struct Raw {
     end: usize,
     kind: Kind,
     gap: bool,
+    /// A blank line before it, or a line break in a text whose lines are
+    /// not wrapped mid-sentence: no expression or tense reaches across.
     paragraph: bool,
     value: i64,
     digits: u8,
@@ -94,10 +96,39 @@ struct Raw {
 struct RawTokens<'a> {
     b: &'a [u8],
     pos: usize,
+    /// The text's lines are wrapped mid-sentence (see `hard_wrapped`).
+    wrapped: bool,
 }
 
 fn tokenise(text: &str) -> std::iter::Peekable<RawTokens<'_>> {
-    RawTokens { b: text.as_bytes(), pos: 0 }.peekable()
+    RawTokens { b: text.as_bytes(), pos: 0, wrapped: hard_wrapped(text) }.peekable()
+}
+
+/// Whether a text's single line breaks fall inside sentences (text wrapped
+/// at a fixed width) rather than after headlines, datelines and paragraphs
+/// (the usual pasted article: "... lights up the night\nMonday, March 5,
+/// 2007"). A break is mid-sentence when a word or a comma is before it and
+/// a letter that is not a capital after it; a text is wrapped when at
+/// least two of its single breaks are, and a quarter of them.
+fn hard_wrapped(text: &str) -> bool {
+    let b = text.as_bytes();
+    let (mut single, mut inside) = (0usize, 0usize);
+    for (i, _) in b.iter().enumerate().filter(|&(_, &x)| x == b'\n') {
+        // The byte before the break, a "\r" of "\r\n" skipped.
+        let before = b[..i].strip_suffix(b"\r").unwrap_or(&b[..i]).last();
+        let (Some(&before), Some(&after)) = (before, b.get(i + 1)) else { continue };
+        if before == b'\n' || after == b'\n' || after == b'\r' {
+            continue;
+        }
+        single += 1;
+        let word_before = before.is_ascii_alphanumeric() || before == b',' || before >= 0x80;
+        let lower_after = match after {
+            x if x.is_ascii() => x.is_ascii_lowercase(),
+            _ => text[i + 1..].chars().next().is_some_and(|c| c.is_alphabetic() && !c.is_uppercase()),
+        };
+        inside += usize::from(word_before && lower_after);
+    }
+    inside >= 2 && inside * 4 >= single
 }
 
 impl RawTokens<'_> {
@@ -158,7 +189,7 @@ impl Iterator for RawTokens<'_> {
             break (self.pos, c, len);
         };
         self.pos = i + len;
-        let mut raw = Raw { start: i, end: i + len, kind: Kind::Punct, gap, paragraph: newlines >= 2, value: 0, digits: 0, complex: false, plain: false };
+        let mut raw = Raw { start: i, end: i + len, kind: Kind::Punct, gap, paragraph: newlines >= 2 || (newlines == 1 && !self.wrapped), value: 0, digits: 0, complex: false, plain: false };
         if let Some(d) = digit_value(c) {
             raw.kind = Kind::Num;
             raw.value = d as i64;
@@ -1130,6 +1161,8 @@ fn valid(field: Field, v: Val) -> bool {
         Field::Hour => (0..=24).contains(&n),
         Field::Minute => (0..=59).contains(&n),
         Field::Year => (10..=2999).contains(&n),
+        // A decade is a year ending in 0 ("the 1930's"; "the 1935's" is none).
+        Field::Decade => n % 10 == 0 && (100..=2999).contains(&n),
         Field::Century => (1..=30).contains(&n),
         Field::Amount => n >= 0,
         _ => true,
@@ -1201,7 +1234,10 @@ fn tense_near(g: &Grammar, tokens: &Tokens, first: usize, last: usize) -> Tense 
     // The word after token `i`, in the same sentence, and whether it
     // points ahead after an auxiliary ("is set").
     let next_word = |i: usize| toks.get(i + 1).filter(|n| n.sentence == sent);
-    let set_ahead = |i: usize| next_word(i).and_then(entry).is_some_and(|n| n.ahead_after_aux);
+    let set_ahead = |i: usize| {
+        let present = toks[i].tense == Tense::Unknown;
+        next_word(i).and_then(entry).is_some_and(|n| n.ahead_after_aux || (present && n.ahead_after_present_aux))
+    };
     // The tense an auxiliary's verb gives it ("were planning", "is set").
     let after_aux = |i: usize| {
         let next = next_word(i)?;
@@ -1225,7 +1261,9 @@ fn tense_near(g: &Grammar, tokens: &Tokens, first: usize, last: usize) -> Tense 
         // An auxiliary without a tense of its own is a cue before a word
         // that points ahead only after one ("is set").
         let aux_ahead = entry(t).is_some_and(|e| e.aux) && set_ahead(i);
-        t.sentence == sent && (t.tense != Tense::Unknown || aux_ahead)
+        // A participle after "be" is no cue: "will be held Friday".
+        let participle = i.checked_sub(1).and_then(|p| entry(&toks[p])).is_some_and(|p| p.infinitive);
+        t.sentence == sent && !participle && (t.tense != Tense::Unknown || aux_ahead)
     };
     // A reporting verb further than two tokens away ends the search on its
     // side (what lies beyond it is what it reports) and is only a fallback

@@ -16,7 +16,8 @@
 //! Several words make a phrase (only for `premod`). `word:` lists known words
 //! with no class (so that "In 1990" is not read as a name before a number).
 //! `tense past|future:` lists the cues that give a sentence its tense;
-//! `tense aux|yields|defers|report|future-after-aux:` how some of them read
+//! `tense aux|yields|defers|report|future-after-aux|future-after-present-aux|infinitive:`
+//! how some of them read
 //! with their neighbours (see `WordEntry`).
 //!
 //! Pattern elements: `CLASS` (a typed slot: MONTH, DAY, YEAR, NUM ...),
@@ -371,6 +372,12 @@ pub struct WordEntry {
     /// A word that points ahead only after an auxiliary: "is set for
     /// Saturday" (but "set a record on Friday").
     pub ahead_after_aux: bool,
+    /// The same, only after an auxiliary with no tense of its own: "is to
+    /// be held" is ahead, "was to write" and "have been to" are not.
+    pub ahead_after_present_aux: bool,
+    /// The bare infinitive of "to be": the verb after it is a participle
+    /// and says nothing of time ("will be held", "is to be charged").
+    pub infinitive: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -623,7 +630,7 @@ impl Grammar {
                 self.entries[id as usize].abbr |= abbr;
                 return Ok(());
             }
-            "tense" if matches!(value, "aux" | "yields" | "defers" | "report" | "future-after-aux") => {
+            "tense" if matches!(value, "aux" | "yields" | "defers" | "report" | "future-after-aux" | "future-after-present-aux" | "infinitive") => {
                 let id = self.id(&word);
                 let e = &mut self.entries[id as usize];
                 match value {
@@ -631,6 +638,8 @@ impl Grammar {
                     "yields" => e.yields = true,
                     "report" => e.report = true,
                     "future-after-aux" => e.ahead_after_aux = true,
+                    "future-after-present-aux" => e.ahead_after_present_aux = true,
+                    "infinitive" => e.infinitive = true,
                     _ => e.defers = true,
                 }
                 return Ok(());
