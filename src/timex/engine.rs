@@ -5,7 +5,7 @@
 //! element can match, so most tokens cost one hash lookup.
 
 use super::grammar::{class_mask, FastMap, fold, needs_fold, Class, Elem, Field, Grammar, Matcher, Rule, SuffixKind, Val};
-use super::said::{Amount, Extraction, Implied, Said, Tense};
+use super::said::{Amount, Extraction, Implied, Said, Tense, TimexType};
 
 const NONE: u32 = u32::MAX;
 
@@ -982,7 +982,8 @@ impl Engine {
         if a.kind == Kind::Num && !a.gap {
             let mut before = text[..a.start].chars().rev();
             match (before.next(), before.next()) {
-                (Some('$' | '€' | '£' | '¥' | '₹' | '#' | '+'), _) => return false,
+                // Money, and names in links and files ("cis_1052.html").
+                (Some('$' | '€' | '£' | '¥' | '₹' | '#' | '+' | '_'), _) => return false,
                 (Some('/' | '-' | '.' | ':' | ','), Some(d)) if d.is_ascii_digit() => return false,
                 (Some(c), _) if c.is_alphanumeric() => return false,
                 _ => {}
@@ -992,8 +993,10 @@ impl Engine {
             let after = &text[z.end..];
             let mut cs = after.chars();
             match (cs.next(), cs.next()) {
-                (Some('%'), _) => return false,
+                (Some('%' | '_'), _) => return false,
                 (Some(c), _) if c.is_alphanumeric() => return false,
+                // A file's extension: "report_2004.pdf", "1052.html".
+                (Some('.'), Some(c)) if c.is_ascii_lowercase() => return false,
                 (Some('-' | '/' | ':' | '.'), Some(d)) if d.is_ascii_digit() => return false,
                 _ => {}
             }
@@ -1011,6 +1014,23 @@ impl Engine {
             }
         }
         true
+    }
+
+    /// Whether `prev` is a date with its day that a clock time starting at
+    /// byte `start` (token `f`) follows with nothing between but a comma or
+    /// a `link date-time` word: "March 5 at 3 p.m.", "Friday, 9 a.m.".
+    fn day_before(&self, text: &str, tokens: &Tokens, prev: &Extraction, f: usize, start: usize) -> bool {
+        if prev.kind != TimexType::Date || !prev.said.names_a_day() || prev.end > start {
+            return false;
+        }
+        // The tokens between, last first (a pre-modifier of the time's own skipped).
+        let between = tokens.toks[..f].iter().rev().skip_while(|t| t.start >= start).take_while(|t| t.start >= prev.end);
+        let mut n = 0;
+        between.into_iter().all(|t| {
+            n += 1;
+            let link = t.word != NONE && self.grammar.entries[t.word as usize].links_date_time;
+            n <= 2 && (link || &text[t.start..t.end] == ",")
+        })
     }
 
     fn emit(&self, text: &str, tokens: &Tokens, rule: &Rule, path: &[(u16, u32)], floor: usize, out: &mut Vec<Extraction>) {
@@ -1113,7 +1133,8 @@ impl Engine {
                     j += 1;
                 }
             }
-            let implied = Implied { tense: tense_near(&self.grammar, tokens, f, l) };
+            let day_of_previous = rule.kind == TimexType::Time && !said.says_a_date() && out.last().is_some_and(|p| self.day_before(text, tokens, p, f, start));
+            let implied = Implied { tense: tense_near(&self.grammar, tokens, f, l), day_of_previous };
             out.push(Extraction { start, end, kind: rule.kind, rule: rule.id.clone(), said, implied });
         }
     }

@@ -17,8 +17,9 @@
 //! with no class (so that "In 1990" is not read as a name before a number).
 //! `tense past|future:` lists the cues that give a sentence its tense;
 //! `tense aux|yields|defers|report|future-after-aux|future-after-present-aux|infinitive:`
-//! how some of them read
-//! with their neighbours (see `WordEntry`).
+//! how some of them read with their neighbours (see `WordEntry`).
+//! `link date-time:` lists the words that may join a date and a clock time
+//! of that day ("March 5 at 3 p.m.").
 //!
 //! Pattern elements: `CLASS` (a typed slot: MONTH, DAY, YEAR, NUM ...),
 //! `CLASS:field` (the slot's value goes to another field: `ORD:quarter`),
@@ -375,6 +376,9 @@ pub struct WordEntry {
     /// The same, only after an auxiliary with no tense of its own: "is to
     /// be held" is ahead, "was to write" and "have been to" are not.
     pub ahead_after_present_aux: bool,
+    /// May stand between a date and a clock time of that day ("March 5 at
+    /// 3 p.m."): `link date-time:`.
+    pub links_date_time: bool,
     /// The bare infinitive of "to be": the verb after it is a participle
     /// and says nothing of time ("will be held", "is to be charged").
     pub infinitive: bool,
@@ -642,6 +646,11 @@ impl Grammar {
                     "infinitive" => e.infinitive = true,
                     _ => e.defers = true,
                 }
+                return Ok(());
+            }
+            "link" if value == "date-time" => {
+                let id = self.id(&word);
+                self.entries[id as usize].links_date_time = true;
                 return Ok(());
             }
             "tense" => {

@@ -7,7 +7,7 @@
 //! XXXX-03-11, "yesterday" XXXX-XX-XX, "last week" XXXX-WXX, "next year"
 //! XXXX. PRESENT_REF / PAST_REF / FUTURE_REF, durations and sets need no date.
 
-use super::said::{Amount, Extraction, PartOfDay, RefKind, Said, Season, Tense, TimexType, Unit};
+use super::said::{Amount, Extraction, Implied, PartOfDay, RefKind, Said, Season, Tense, TimexType, Unit};
 use crate::date::Date;
 
 /// The most recent dated expression of the text, for anaphora ("that
@@ -131,7 +131,7 @@ pub fn resolve(x: &Extraction, dct: Option<Date>, anchor: Option<Anchor>) -> (St
     match x.kind {
         TimexType::Duration => (duration(s), None),
         TimexType::Set => (set(s), None),
-        TimexType::Time => (time(s, x.implied.tense, dct, anchor), None),
+        TimexType::Time => (time(s, x.implied, dct, anchor), None),
         TimexType::Date => {
             let p = match (date(s, x.implied.tense, dct, anchor), s.gran) {
                 // "the week of March 6": the week that holds the day.
@@ -219,14 +219,15 @@ fn set(s: &Said) -> String {
     "P1D".to_string()
 }
 
-fn time(s: &Said, tense: Tense, dct: Option<Date>, anchor: Option<Anchor>) -> String {
-    let has_date = s.year.is_some() || s.month.is_some() || s.weekday.is_some() || s.dayrel.is_some() || s.that || s.rel.is_some() && s.unit.is_some_and(|u| u >= Unit::Day);
-    let day = if has_date {
-        date(s, tense, dct, anchor)
+fn time(s: &Said, implied: Implied, dct: Option<Date>, anchor: Option<Anchor>) -> String {
+    let day = if s.says_a_date() {
+        date(s, implied.tense, dct, anchor)
     } else {
-        match dct {
-            Some(d) => Point::Day(Some(d.year), Some(d.month), Some(d.day)),
-            None => Point::Day(None, None, None),
+        // The day of the date just before ("March 5 at 3 p.m."), else the
+        // reference date's.
+        match (implied.day_of_previous.then(|| anchor.and_then(Anchor::date)).flatten(), dct) {
+            (Some(d), _) | (None, Some(d)) => Point::Day(Some(d.year), Some(d.month), Some(d.day)),
+            (None, None) => Point::Day(None, None, None),
         }
     };
     let day = {
@@ -407,7 +408,7 @@ fn date(s: &Said, tense: Tense, dct: Option<Date>, anchor: Option<Anchor>) -> Po
     if let Some(m) = s.month {
         let y = match (s.unit, s.rel) {
             (Some(Unit::Year), Some(r)) => d.year + r,
-            _ => pick_year(m, s.day, s.rel, tense, d),
+            _ => weekday_year(s, pick_year(m, s.day, s.rel, tense, d), d),
         };
         return Point::Day(Some(y), Some(m), day_of_month(s, Some(y), m));
     }
@@ -546,6 +547,21 @@ fn unresolved(s: &Said) -> Point {
         Some(u) => unknown(u),
         None => Point::Day(None, None, None),
     }
+}
+
+/// The year of a day said with its weekday but no year ("Friday, Sept.
+/// 17"): `y` if the weekday falls there, else the year before or after
+/// where it does. A day within a month of the reference date `d` keeps `y`:
+/// a slip in the weekday is likelier than a year away ("Labor Day, Monday,
+/// September 1" in a 1996 article).
+fn weekday_year(s: &Said, y: i32, d: Date) -> i32 {
+    let (Some(m), Some(day), Some(w), None) = (s.month, s.day, s.weekday, s.ordinal) else { return y };
+    let on = |y: i32| Date::new(y, m, day);
+    let falls = |y: i32| on(y).is_some_and(|x| x.weekday().index() + 1 == w);
+    if falls(y) || on(y).is_some_and(|x| (x.to_days() - d.to_days()).abs() <= 31) {
+        return y;
+    }
+    [y - 1, y + 1].into_iter().find(|&y| falls(y)).unwrap_or(y)
 }
 
 /// The year of a month (and day) said without one: "last March" is the one

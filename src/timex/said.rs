@@ -314,10 +314,26 @@ pub struct Said {
     pub and_half: bool,
 }
 
+impl Said {
+    /// Whether it says anything of the date (a clock time without it is
+    /// the reference day's, or that of a date just before it).
+    pub fn says_a_date(&self) -> bool {
+        self.year.is_some() || self.month.is_some() || self.weekday.is_some() || self.dayrel.is_some() || self.that || self.rel.is_some() && self.unit.is_some_and(|u| u >= Unit::Day)
+    }
+
+    /// Whether it names one day ("March 5", "Friday", "tomorrow").
+    pub fn names_a_day(&self) -> bool {
+        self.day.is_some() || self.weekday.is_some() || self.dayrel.is_some()
+    }
+}
+
 /// What the context implies, recorded during extraction.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Implied {
     pub tense: Tense,
+    /// A clock time said without a day, right after a date that has one
+    /// ("March 5 at 3 p.m.", "11/29/2000 10:45 AM"): it is that day's.
+    pub day_of_previous: bool,
 }
 
 /// One extracted expression, before resolution. Offsets are bytes.
