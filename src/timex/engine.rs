@@ -1268,12 +1268,16 @@ fn tense_near(g: &Grammar, tokens: &Tokens, first: usize, last: usize) -> Tense 
             set_ahead(i).then_some(Tense::Future)
         }
     };
+    // A past form after "be", "to" or a modal is a participle or a bare
+    // verb, no cue: "will be held Friday", "to last until the summer",
+    // "will cut rates Friday".
+    let bare = |i: usize| toks[i].tense == Tense::Past && i.checked_sub(1).and_then(|p| entry(&toks[p])).is_some_and(|p| p.bare_after);
     let cue = |i: usize| {
         let t = &toks[i];
         match (entry(t), after_aux(i), i.checked_sub(1).map(|p| &toks[p])) {
             (Some(e), Some(verb), _) if e.aux => verb,
             // "ran until Monday": the verb, unless it defers ("postponed until").
-            (Some(e), _, Some(prev)) if e.yields && prev.sentence == sent && prev.tense == Tense::Past && !entry(prev).is_some_and(|p| p.defers) => Tense::Past,
+            (Some(e), _, Some(prev)) if e.yields && prev.sentence == sent && prev.tense == Tense::Past && !bare(i - 1) && !entry(prev).is_some_and(|p| p.defers) => Tense::Past,
             _ => t.tense,
         }
     };
@@ -1282,9 +1286,7 @@ fn tense_near(g: &Grammar, tokens: &Tokens, first: usize, last: usize) -> Tense 
         // An auxiliary without a tense of its own is a cue before a word
         // that points ahead only after one ("is set").
         let aux_ahead = entry(t).is_some_and(|e| e.aux) && set_ahead(i);
-        // A participle after "be" is no cue: "will be held Friday".
-        let participle = i.checked_sub(1).and_then(|p| entry(&toks[p])).is_some_and(|p| p.infinitive);
-        t.sentence == sent && !participle && (t.tense != Tense::Unknown || aux_ahead)
+        t.sentence == sent && !bare(i) && (t.tense != Tense::Unknown || aux_ahead)
     };
     // A reporting verb further than two tokens away ends the search on its
     // side (what lies beyond it is what it reports) and is only a fallback

@@ -16,7 +16,7 @@
 //! Several words make a phrase (only for `premod`). `word:` lists known words
 //! with no class (so that "In 1990" is not read as a name before a number).
 //! `tense past|future:` lists the cues that give a sentence its tense;
-//! `tense aux|yields|defers|report|future-after-aux|future-after-present-aux|infinitive:`
+//! `tense aux|yields|defers|report|future-after-aux|future-after-present-aux|bare-after:`
 //! how some of them read with their neighbours (see `WordEntry`).
 //! `link date-time:` lists the words that may join a date and a clock time
 //! of that day ("March 5 at 3 p.m.").
@@ -379,9 +379,9 @@ pub struct WordEntry {
     /// May stand between a date and a clock time of that day ("March 5 at
     /// 3 p.m."): `link date-time:`.
     pub links_date_time: bool,
-    /// The bare infinitive of "to be": the verb after it is a participle
-    /// and says nothing of time ("will be held", "is to be charged").
-    pub infinitive: bool,
+    /// A past form right after it is a participle or a bare verb and says
+    /// nothing of time: "be held", "to last", "will cut".
+    pub bare_after: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -634,7 +634,7 @@ impl Grammar {
                 self.entries[id as usize].abbr |= abbr;
                 return Ok(());
             }
-            "tense" if matches!(value, "aux" | "yields" | "defers" | "report" | "future-after-aux" | "future-after-present-aux" | "infinitive") => {
+            "tense" if matches!(value, "aux" | "yields" | "defers" | "report" | "future-after-aux" | "future-after-present-aux" | "bare-after") => {
                 let id = self.id(&word);
                 let e = &mut self.entries[id as usize];
                 match value {
@@ -643,7 +643,7 @@ impl Grammar {
                     "report" => e.report = true,
                     "future-after-aux" => e.ahead_after_aux = true,
                     "future-after-present-aux" => e.ahead_after_present_aux = true,
-                    "infinitive" => e.infinitive = true,
+                    "bare-after" => e.bare_after = true,
                     _ => e.defers = true,
                 }
                 return Ok(());
