@@ -321,7 +321,10 @@ fn classify(g: &Grammar, endings: &Endings, text: &str, into: &mut Tokens) {
                     number_senses(r.value, r.digits, suffix, senses);
                     if r.digits == 4 && suffix.is_none() && r.value % 100 < 60 && r.value / 100 < 24 && next_word_has(g, text, raws.peek(), Class::Tz, &mut buf) {
                         // "1430 GMT": a clock written as four digits, when a
-                        // time zone follows.
+                        // time zone follows, and no year ("( 1315 GMT )").
+                        if let Some(p) = senses[s0 as usize..].iter().position(|(c, _)| *c == Class::Year) {
+                            senses.remove(s0 as usize + p);
+                        }
                         senses.push((Class::Hour, Val::Clock((r.value / 100) as u8, (r.value % 100) as u8)));
                     }
                 } else {
@@ -983,7 +986,7 @@ impl Engine {
             let mut before = text[..a.start].chars().rev();
             match (before.next(), before.next()) {
                 // Money, and names in links and files ("cis_1052.html").
-                (Some('$' | '€' | '£' | '¥' | '₹' | '#' | '+' | '_'), _) => return false,
+                (Some('$' | '€' | '£' | '¥' | '₹' | '#' | '+' | '_' | '=' | '&'), _) => return false,
                 (Some('/' | '-' | '.' | ':' | ','), Some(d)) if d.is_ascii_digit() => return false,
                 (Some(c), _) if c.is_alphanumeric() => return false,
                 _ => {}
@@ -993,7 +996,7 @@ impl Engine {
             let after = &text[z.end..];
             let mut cs = after.chars();
             match (cs.next(), cs.next()) {
-                (Some('%' | '_'), _) => return false,
+                (Some('%' | '_' | '&' | '='), _) => return false,
                 (Some(c), _) if c.is_alphanumeric() => return false,
                 // A file's extension: "report_2004.pdf", "1052.html".
                 (Some('.'), Some(c)) if c.is_ascii_lowercase() => return false,
@@ -1003,6 +1006,18 @@ impl Engine {
         }
         if rule.not_before_name && end < toks.len() && toks[end].name_like && toks[end].sentence == z.sentence {
             return false;
+        }
+        if rule.not_after_number && first > 0 {
+            // A table's columns of consecutive years ("1996 1995") stay years.
+            let p = &toks[first - 1];
+            let year = |t: &Tok| tokens.senses(t).iter().find_map(|&(c, v)| match (c, v) {
+                (Class::Year, Val::Int(y)) => Some(y),
+                _ => None,
+            });
+            let next_year = year(p).zip(year(a)).is_some_and(|(y0, y1)| (y0 - y1).abs() == 1);
+            if p.kind == Kind::Num && p.sentence == a.sentence && !next_year {
+                return false;
+            }
         }
         if rule.not_after_name && first > 0 {
             let p = &toks[first - 1];

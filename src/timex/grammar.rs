@@ -37,8 +37,8 @@
 //! rules off it. After `=>`, fixed actions that set
 //! fields (`rel=-1, unit=Q`; `easter=-2` for a feast dated from Easter,
 //! `era=-1` before Christ), and flags: `not-after-name`, `not-before-name`
-//! (not next to a capitalised unknown word), `fiscal-year` ("2021-22" one
-//! year).
+//! (not next to a capitalised unknown word), `not-after-number` (not right
+//! after a number: "482 1003"), `fiscal-year` ("2021-22" one year).
 //!
 //! Every rule carries at least one example (`e.g.` lines under it) with the
 //! type and value expected against the reference date 2025-03-11; square
@@ -440,6 +440,9 @@ pub struct Rule {
     pub not_after_name: bool,
     /// Refuse the match before a capitalised unknown word ("Jan Kavan").
     pub not_before_name: bool,
+    /// Refuse the match right after a number (a phone number's "482 1003",
+    /// a table's row "21 15 1 5 2123 1631").
+    pub not_after_number: bool,
     /// A range of a year and the next written with two digits ("2021-22")
     /// is one fiscal or season year, named by its end year (as "FY22").
     pub fiscal_year: bool,
@@ -705,7 +708,7 @@ impl Grammar {
             return Err("a pattern needs a required element".into());
         }
         let mut acts = Vec::new();
-        let (mut not_after_name, mut not_before_name, mut fiscal_year) = (false, false, false);
+        let (mut not_after_name, mut not_before_name, mut not_after_number, mut fiscal_year) = (false, false, false, false);
         for a in actions.split(',').map(str::trim).filter(|a| !a.is_empty()) {
             if a == "not-after-name" {
                 not_after_name = true;
@@ -713,6 +716,10 @@ impl Grammar {
             }
             if a == "not-before-name" {
                 not_before_name = true;
+                continue;
+            }
+            if a == "not-after-number" {
+                not_after_number = true;
                 continue;
             }
             if a == "fiscal-year" {
@@ -723,7 +730,7 @@ impl Grammar {
             let field = Field::parse(f).ok_or_else(|| format!("unknown field {f:?}"))?;
             acts.push((field, action_value(field, v)?));
         }
-        Ok(Rule { id: head[1].to_string(), kind, block, elems, actions: acts, examples: Vec::new(), not_after_name, not_before_name, fiscal_year, line })
+        Ok(Rule { id: head[1].to_string(), kind, block, elems, actions: acts, examples: Vec::new(), not_after_name, not_before_name, not_after_number, fiscal_year, line })
     }
 
     fn parse_elem(&mut self, part: &str, buf: &mut String) -> Result<Elem, String> {
