@@ -80,9 +80,8 @@ struct Raw {
     end: usize,
     kind: Kind,
     gap: bool,
-    /// A blank line before it, or a line break in a text whose lines are
-    /// not wrapped mid-sentence: no expression or tense reaches across.
-    paragraph: bool,
+    /// Line breaks before it (2 for two or more: a blank line).
+    newlines: u8,
     value: i64,
     digits: u8,
     complex: bool,
@@ -96,12 +95,10 @@ struct Raw {
 struct RawTokens<'a> {
     b: &'a [u8],
     pos: usize,
-    /// The text's lines are wrapped mid-sentence (see `hard_wrapped`).
-    wrapped: bool,
 }
 
 fn tokenise(text: &str) -> std::iter::Peekable<RawTokens<'_>> {
-    RawTokens { b: text.as_bytes(), pos: 0, wrapped: hard_wrapped(text) }.peekable()
+    RawTokens { b: text.as_bytes(), pos: 0 }.peekable()
 }
 
 /// Whether a text's single line breaks fall inside sentences (text wrapped
@@ -113,7 +110,7 @@ fn tokenise(text: &str) -> std::iter::Peekable<RawTokens<'_>> {
 fn hard_wrapped(text: &str) -> bool {
     let b = text.as_bytes();
     let (mut single, mut inside) = (0usize, 0usize);
-    for (i, _) in b.iter().enumerate().filter(|&(_, &x)| x == b'\n') {
+    for (i, _) in text.match_indices('\n') {
         // The byte before the break, a "\r" of "\r\n" skipped.
         let before = b[..i].strip_suffix(b"\r").unwrap_or(&b[..i]).last();
         let (Some(&before), Some(&after)) = (before, b.get(i + 1)) else { continue };
@@ -189,7 +186,7 @@ impl Iterator for RawTokens<'_> {
             break (self.pos, c, len);
         };
         self.pos = i + len;
-        let mut raw = Raw { start: i, end: i + len, kind: Kind::Punct, gap, paragraph: newlines >= 2 || (newlines == 1 && !self.wrapped), value: 0, digits: 0, complex: false, plain: false };
+        let mut raw = Raw { start: i, end: i + len, kind: Kind::Punct, gap, newlines: newlines.min(2) as u8, value: 0, digits: 0, complex: false, plain: false };
         if let Some(d) = digit_value(c) {
             raw.kind = Kind::Num;
             raw.value = d as i64;
@@ -299,8 +296,11 @@ fn classify(g: &Grammar, endings: &Endings, text: &str, into: &mut Tokens) {
     senses.reserve(text.len() / 4 + 8);
     let mut buf = String::new();
     let mut sentence = 0u32;
+    // A blank line ends a sentence; so does a line break, unless the text
+    // is wrapped mid-sentence.
+    let wrapped = hard_wrapped(text);
     while let Some(r) = raws.next() {
-        if r.paragraph && !toks.is_empty() {
+        if (r.newlines >= 2 || (r.newlines == 1 && !wrapped)) && !toks.is_empty() {
             sentence += 1;
         }
         let s0 = senses.len() as u32;
