@@ -261,22 +261,6 @@ fn time(s: &Said, implied: Implied, dct: Option<Date>, anchor: Option<Anchor>) -
     }
 }
 
-/// The last date spoken of, `n` units on, if it is known to that unit.
-fn shifted_anchor(a: Anchor, n: i64, unit: Unit) -> Option<Point> {
-    let day = a.month.zip(a.day).and_then(|(m, d)| Date::new(a.year, m, d));
-    match unit {
-        Unit::Day | Unit::Week | Unit::Weekend => day.map(|d| shifted(d, n, unit)),
-        Unit::Month => a.month.map(|m| shifted(Date { year: a.year, month: m, day: 1 }, n, unit)),
-        // "a year earlier" after "the third quarter": that quarter a year before.
-        Unit::Year => Some(match (a.quarter, a.month) {
-            (Some(q), None) => Point::Quarter(Some(a.year + n as i32), q),
-            _ => Point::Year(Some(a.year + n as i32)),
-        }),
-        Unit::Decade | Unit::Century => Some(Point::Year(Some(a.year + n as i32 * if unit == Unit::Decade { 10 } else { 100 }))),
-        _ => None,
-    }
-}
-
 /// A date `n` units from `d`, at that unit's granularity.
 fn shifted(d: Date, n: i64, unit: Unit) -> Point {
     let months = |k: i64| d.add_months(k as i32);
@@ -351,18 +335,7 @@ fn date(s: &Said, tense: Tense, dct: Option<Date>, anchor: Option<Anchor>) -> Po
     if let Some(y) = year {
         return calendar(s, Some(y));
     }
-    if let (true, Some(dir), Some(unit)) = (s.that, s.dir, s.unit) {
-        // "four years later", "two days earlier": counted from the last
-        // date spoken of, when it is known to the unit; else from the
-        // reference date (below), as "ago" is.
-        let n = match s.amount {
-            Some(Amount::Count(n)) => n,
-            _ => 1,
-        };
-        if let Some(p) = anchor.and_then(|a| shifted_anchor(a, dir as i64 * n, unit)) {
-            return p;
-        }
-    } else if let (true, Some(w)) = (s.that, s.weekday) {
+    if let (true, Some(w)) = (s.that, s.weekday) {
         // "the following Monday", "the previous Friday": the first such day
         // after or before the last day spoken of; without one, as "next
         // Monday" and "last Friday" are read (below).
