@@ -1038,13 +1038,12 @@ impl Engine {
         if prev.kind != TimexType::Date || !prev.said.names_a_day() || prev.end > start {
             return false;
         }
-        // The tokens between, last first (a pre-modifier of the time's own skipped).
+        // The tokens between, last first (a pre-modifier of the time's own
+        // skipped): at most two.
         let between = tokens.toks[..f].iter().rev().skip_while(|t| t.start >= start).take_while(|t| t.start >= prev.end);
-        let mut n = 0;
-        between.into_iter().all(|t| {
-            n += 1;
+        between.enumerate().all(|(k, t)| {
             let link = t.word != NONE && self.grammar.entries[t.word as usize].links_date_time;
-            n <= 2 && (link || &text[t.start..t.end] == ",")
+            k < 2 && (link || &text[t.start..t.end] == ",")
         })
     }
 

@@ -225,7 +225,7 @@ fn time(s: &Said, implied: Implied, dct: Option<Date>, anchor: Option<Anchor>) -
     } else {
         // The day of the date just before ("March 5 at 3 p.m."), else the
         // reference date's.
-        match (implied.day_of_previous.then(|| anchor.and_then(Anchor::date)).flatten(), dct) {
+        match (anchor.and_then(Anchor::date).filter(|_| implied.day_of_previous), dct) {
             (Some(d), _) | (None, Some(d)) => Point::Day(Some(d.year), Some(d.month), Some(d.day)),
             (None, None) => Point::Day(None, None, None),
         }
