@@ -70,15 +70,20 @@ impl TimexRecogniser {
 
     /// Both phases: spans with TIMEX3 values, resolved against `dct`.
     pub fn spans(&self, text: &str, dct: Option<Date>) -> Vec<Span> {
-        let mut anchor: Option<Anchor> = None;
+        // The last date spoken of, for anaphora ("that day", "four days
+        // earlier"), and the point of the expression just before, whose day
+        // a clock time right after it takes ("the following Monday at 3
+        // p.m."), even when that one is itself anaphoric.
+        let (mut anchor, mut previous): (Option<Anchor>, Option<Anchor>) = (None, None);
         let mut out = Vec::new();
         let extractions = match self.scratch.try_lock() {
             Ok(mut tokens) => self.engine.extract_reusing(text, &mut tokens),
             Err(_) => self.engine.extract(text),
         };
         for x in extractions {
-            let (value, point) = resolve::resolve(&x, dct, anchor);
-            if let Some(a) = point.and_then(|p| p.anchor()) {
+            let (value, point) = resolve::resolve(&x, dct, if x.implied.day_of_previous { previous } else { anchor });
+            previous = point.and_then(|p| p.anchor());
+            if let Some(a) = previous {
                 if !x.said.that {
                     anchor = Some(a);
                 }
