@@ -1234,10 +1234,15 @@ pub fn apply(s: &mut Said, field: Field, v: Val) {
         (Field::Amount, Val::Int(n)) => s.amount = Some(Amount::Count(n)),
         (Field::Amount, Val::Decimal(n, places)) => s.amount = Some(Amount::Decimal(n, places)),
         (Field::Amount, Val::Flag) => s.amount = Some(Amount::Vague),
-        (Field::Amount, Val::Fused(n, u)) => {
+        (Field::Amount, Val::AndHalf(n)) => {
+            s.amount = Some(Amount::Count(n));
+            s.and_half = true;
+        }
+        (Field::Amount, Val::Fused(n, u, half)) => {
             s.amount = Some(if n < 0 { Amount::Vague } else { Amount::Count(n) });
             s.unit = Some(u);
             s.plural = true;
+            s.and_half |= half;
         }
         (Field::Unit, Val::Unit(u, plural)) => {
             s.unit = Some(u);

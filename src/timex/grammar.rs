@@ -20,6 +20,9 @@
 //! how some of them read with their neighbours (see `WordEntry`).
 //! `link date-time:` lists the words that may join a date and a clock time
 //! of that day ("March 5 at 3 p.m.").
+//! `measure:` lists units of measure, money and people (the MEASURE slot:
+//! a number before one is a count, no year). `number 2+half:` and `fused
+//! 1Y+half:` are a count and a half ("రెండున్నర", "ఏడాదిన్నర").
 //!
 //! Pattern elements: `CLASS` (a typed slot: MONTH, DAY, YEAR, NUM ...),
 //! `CLASS:field` (the slot's value goes to another field: `ORD:quarter`),
@@ -145,6 +148,9 @@ pub enum Class {
     Postposition,
     /// A count and its unit in one word ("రెండేళ్ల"): fills amount and unit.
     Fused,
+    /// A unit of measure, money or people ("metres", "crore", "మంది"): a
+    /// number before it counts them and is no year.
+    Measure,
     /// Any number, or a word that counts ("million", "%", "times").
     Quantity,
 }
@@ -162,7 +168,7 @@ impl Class {
     /// All classes, in order (for walking the bits of a mask).
     pub const ALL: [Class; Class::COUNT] = {
         use Class::*;
-        [Month, Weekday, Num, Ord, Day, Year, Hour, Min, Decade, Unit, Units, Unit1, Season, Part, Rel, DayRel, Ref, Mod, Dir, Set, Vague, AmPm, Tz, That, Clock, Multiplier, Premod, Postposition, Fused, Quantity]
+        [Month, Weekday, Num, Ord, Day, Year, Hour, Min, Decade, Unit, Units, Unit1, Season, Part, Rel, DayRel, Ref, Mod, Dir, Set, Vague, AmPm, Tz, That, Clock, Multiplier, Premod, Postposition, Fused, Measure, Quantity]
     };
 
     pub fn parse(s: &str) -> Option<Class> {
@@ -197,6 +203,7 @@ impl Class {
             "PREMOD" => Premod,
             "POSTPOSITION" => Postposition,
             "FUSED" => Fused,
+            "MEASURE" => Measure,
             "QUANTITY" => Quantity,
             _ => return None,
         })
@@ -229,7 +236,7 @@ impl Class {
             That => Field::That,
             Clock => Field::Clock,
             Fused => Field::Amount,
-            Tz | Multiplier | Postposition | Quantity => Field::None,
+            Tz | Multiplier | Postposition | Measure | Quantity => Field::None,
         }
     }
 }
@@ -257,9 +264,13 @@ pub enum Val {
     /// A decimal number: its digits and how many follow the point (1.5 =
     /// 15, 1); only an amount ("1.5 hours").
     Decimal(i64, u8),
+    /// A count and a half ("రెండున్నర", two and a half): "two and a half
+    /// hours" is PT2H30M, as in English, not PT2.5H.
+    AndHalf(i64),
     /// A count and unit in one word (Telugu "రెండేళ్ల", two years); a
-    /// negative count is a vague one ("కొన్నేళ్ల", some years).
-    Fused(i64, Unit),
+    /// negative count is a vague one ("కొన్నేళ్ల", some years); true when a
+    /// half is added ("ఏడాదిన్నర", a year and a half).
+    Fused(i64, Unit, bool),
     Flag,
 }
 
@@ -843,7 +854,11 @@ fn class_value(class: &str, value: &str) -> Result<(Class, Val), String> {
                 "decade" => Class::Decade,
                 _ => Class::Multiplier,
             };
-            (cls, Val::Int(int(value)?))
+            // `number 2+half:` two and a half.
+            match value.strip_suffix("+half") {
+                Some(n) if cls == Class::Num => (cls, Val::AndHalf(int(n)?)),
+                _ => (cls, Val::Int(int(value)?)),
+            }
         }
         "unit" => (Class::Unit, need(Unit::parse(value).map(|u| Val::Unit(u, false)))?),
         "units" => (Class::Unit, need(Unit::parse(value).map(|u| Val::Unit(u, true)))?),
@@ -862,19 +877,25 @@ fn class_value(class: &str, value: &str) -> Result<(Class, Val), String> {
             (Class::Clock, Val::Clock(int(h)? as u8, int(m)? as u8))
         }
         "fused" => {
-            // `fused 2Y:` two years; `fused XY:` some years.
+            // `fused 2Y:` two years; `fused XY:` some years; `fused 1Y+half:`
+            // a year and a half.
+            let (value, half) = match value.strip_suffix("+half") {
+                Some(v) => (v, true),
+                None => (value, false),
+            };
             let split = value.find(|c: char| c.is_ascii_uppercase() && c != 'X').ok_or_else(|| format!("fused value is <count><unit>, not {value:?}"))?;
             let (n, u) = value.split_at(split);
             let n = if n == "X" { -1 } else { int(n)? };
-            (Class::Fused, Val::Fused(n, need(Unit::parse(u).map(|u| Val::Unit(u, false)))?.unit().unwrap_or(Unit::Year)))
+            (Class::Fused, Val::Fused(n, need(Unit::parse(u).map(|u| Val::Unit(u, false)))?.unit().unwrap_or(Unit::Year), half))
         }
-        "set" | "vague" | "tz" | "that" | "postposition" | "quantity" => {
+        "set" | "vague" | "tz" | "that" | "postposition" | "measure" | "quantity" => {
             let cls = match class {
                 "set" => Class::Set,
                 "vague" => Class::Vague,
                 "tz" => Class::Tz,
                 "that" => Class::That,
                 "quantity" => Class::Quantity,
+                "measure" => Class::Measure,
                 _ => Class::Postposition,
             };
             (cls, Val::Flag)
