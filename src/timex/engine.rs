@@ -40,6 +40,9 @@ pub struct Tok {
     pub capital: bool,
     /// A number written as words ("twenty-five"), mergeable with neighbours.
     pub number_word: bool,
+    /// A number with a case ending ("2020లో", in 2020): it ends the phrase,
+    /// so no rule takes a word after it ("2020లో 43 లక్షల", "2014లో ప్రారంభం").
+    pub closed: bool,
 }
 
 /// Per-document token data.
@@ -304,7 +307,7 @@ fn classify(g: &Grammar, endings: &Endings, text: &str, into: &mut Tokens) {
             sentence += 1;
         }
         let s0 = senses.len() as u32;
-        let mut tok = Tok { start: r.start, end: r.end, kind: r.kind, gap: r.gap, word: NONE, stem: NONE, senses: (s0, s0), mask: 0, sentence, tense: Tense::Unknown, name_like: false, capital: false, number_word: false };
+        let mut tok = Tok { start: r.start, end: r.end, kind: r.kind, gap: r.gap, word: NONE, stem: NONE, senses: (s0, s0), mask: 0, sentence, tense: Tense::Unknown, name_like: false, capital: false, number_word: false, closed: false };
         match r.kind {
             Kind::Num => {
                 let mut suffix: Option<SuffixKind> = None;
@@ -312,6 +315,7 @@ fn classify(g: &Grammar, endings: &Endings, text: &str, into: &mut Tokens) {
                     if n.kind == Kind::Word && !n.gap {
                         if let Some(k) = suffix_chain(g, folded(&text[n.start..n.end], &mut buf)) {
                             suffix = Some(k);
+                            tok.closed = k == SuffixKind::Case;
                             tok.end = n.end;
                             raws.next();
                         }
@@ -965,8 +969,10 @@ impl Engine {
             return;
         }
         if let Some(t) = tokens.toks.get(ti) {
-            let same_sentence = path.is_empty() || t.sentence == tokens.toks[ti - 1].sentence;
-            if (!e.glued || !t.gap) && same_sentence && elem_val(tokens, e, t).is_some() {
+            // The token before ends the phrase when it is a number with a
+            // case ending; only context may follow it.
+            let follows = path.is_empty() || (t.sentence == tokens.toks[ti - 1].sentence && (e.context || !tokens.toks[ti - 1].closed));
+            if (!e.glued || !t.gap) && follows && elem_val(tokens, e, t).is_some() {
                 path.push((ei as u16, ti as u32));
                 self.walk(tokens, rule, ei + 1, ti + 1, path, best_end, best_path);
                 path.pop();
