@@ -1172,7 +1172,7 @@ fn elem_val(tokens: &Tokens, e: &Elem, t: &Tok) -> Option<(Field, Val)> {
         }
         // A content word: "in 2024 after a decade" is no rate.
         Matcher::AnyWord => (t.kind == Kind::Word && t.word == NONE).then_some((Field::None, Val::Flag)),
-        Matcher::Classes(_) if t.mask & e.mask == 0 => None,
+        Matcher::Classes(_) if t.mask & e.mask == 0 || (e.cased && !t.closed) => None,
         Matcher::Classes(cs) => tokens.senses(t).iter().find_map(|(tc, v)| {
             let ok = cs.iter().any(|(c, constraint)| {
                 c == tc

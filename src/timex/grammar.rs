@@ -34,7 +34,8 @@
 //! second inheriting what the first said; `<ended|ending>` for context that
 //! must be there but stays outside the span (at either end; after the span it
 //! is left free for other rules, "Friday" in "10:35 a.m. (0735 GMT) Friday"); `!ago|later`
-//! for what must not follow; `*` for any word outside the word lists (the
+//! for what must not follow; `HOUR+` for a number with a case ending
+//! ("11.30కు"); `*` for any word outside the word lists (the
 //! counted noun of "four flights a week", never "after" or "the"). A rule of type BLOCK marks
 //! what is not an expression (a rate, "$500 million a year") and keeps other
 //! rules off it. After `=>`, fixed actions that set
@@ -429,6 +430,8 @@ pub struct Elem {
     pub mask: u32,
     /// Literals that must be written with a capital (`^election`).
     pub caps: bool,
+    /// Only a number with a case ending (`HOUR+`: "11.30కు", at 11.30).
+    pub cased: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -767,10 +770,14 @@ impl Grammar {
             _ => (part, false),
         };
         if part == "*" {
-            return Ok(Elem { matcher: Matcher::AnyWord, optional, glued: false, field: Some(Field::None), separator, context, negative, mask: 0, caps: false });
+            return Ok(Elem { matcher: Matcher::AnyWord, optional, glued: false, field: Some(Field::None), separator, context, negative, mask: 0, caps: false, cased: false });
         }
         let first = part.chars().next().unwrap_or(' ');
         if first.is_ascii_uppercase() {
+            let (part, cased) = match part.strip_suffix('+') {
+                Some(p) => (p, true),
+                None => (part, false),
+            };
             let (alts, field) = match part.split_once(':') {
                 Some((c, f)) => (c, Some(Field::parse(f).ok_or_else(|| format!("unknown field {f:?}"))?)),
                 None => (part, None),
@@ -803,7 +810,7 @@ impl Grammar {
                 classes.push((class, constraint));
             }
             let mask = classes.iter().fold(0, |m, (c, _)| m | c.bit());
-            Ok(Elem { matcher: Matcher::Classes(classes), optional, glued: false, field, separator, context, negative, mask, caps: false })
+            Ok(Elem { matcher: Matcher::Classes(classes), optional, glued: false, field, separator, context, negative, mask, caps: false, cased })
         } else {
             // `^election`: only when written with a capital; all or none of
             // the alternatives say so.
@@ -819,7 +826,7 @@ impl Grammar {
                     self.id(&w)
                 })
                 .collect();
-            Ok(Elem { matcher: Matcher::Words(ids), optional, glued: false, field: Some(Field::None), separator, context, negative, mask: 0, caps })
+            Ok(Elem { matcher: Matcher::Words(ids), optional, glued: false, field: Some(Field::None), separator, context, negative, mask: 0, caps, cased: false })
         }
     }
 }
