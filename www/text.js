@@ -197,10 +197,21 @@ export function isIsoDate(s) {
   return dt.getUTCFullYear() === y && dt.getUTCMonth() === m - 1 && dt.getUTCDate() === d;
 }
 
-/** A loose check of a TIMEX3 value: warns about typos, never blocks. */
+/** A loose check of a TIMEX3 value: warns about typos, never blocks. A
+ * range suggested as one span is an ISO 8601 interval of two values,
+ * "2014/2021". */
 export function looksLikeTimexValue(v) {
   if (v === '') return true;
-  return /^(PRESENT_REF|PAST_REF|FUTURE_REF)$/.test(v)
+  const halves = v.split('/');
+  if (halves.length === 2 && /^(\d|BC|T)/.test(halves[0]) && /^(\d|BC|T)/.test(halves[1])) {
+    return halves.every(looksLikeOneValue);
+  }
+  return looksLikeOneValue(v);
+}
+
+function looksLikeOneValue(v) {
+  return /^BC\d{2,4}$/.test(v)
+    || /^(PRESENT_REF|PAST_REF|FUTURE_REF)$/.test(v)
     || /^P(\d+(\.\d+)?[YMWD]|X[YMWD])*(T(\d+(\.\d+)?[HMS]|X[HMS])+)?$/.test(v) && v !== 'P' && v !== 'PT'
     || /^R\d*\/?P/.test(v)
     || /^(\d{2}|\d{4}|X{4}|\d{3}X|\d{2}XX)(-(\d{2}|XX)(-(\d{2}|XX))?|-W(\d{2}|XX)(-WE|-\d)?|-Q[1-4X]|-H[12X]|-(SP|SU|FA|WI))?(T(\d{2}(:\d{2}(:\d{2})?)?|MO|AF|EV|NI|DT))?$/.test(v)

@@ -18,6 +18,7 @@
 //! `tense past|future:` lists the cues that give a sentence its tense;
 //! `tense aux|yields|defers|report|future-after-aux|future-after-present-aux|bare-after:`
 //! how some of them read with their neighbours (see `WordEntry`).
+//! `ranges: joined` makes a range one expression (default `split`: two).
 //! `link date-time:` lists the words that may join a date and a clock time
 //! of that day ("March 5 at 3 p.m.").
 //! `measure:` lists units of measure, money and people (the MEASURE slot:
@@ -484,6 +485,10 @@ pub struct Grammar {
     pub premod_phrases: Vec<(Vec<u32>, Modifier)>,
     /// Verb endings that signal a tense, longest first.
     pub tense_suffixes: Vec<(String, Tense)>,
+    /// A range is one expression ("2014 నుంచి 2021 వరకు", as IL-NER marks
+    /// it), valued as an ISO 8601 interval ("2014/2021"); else two, as
+    /// TimeBank marks them (`ranges: joined` or `split`, the default).
+    pub joined_ranges: bool,
 }
 
 fn bad(name: &str, line: usize, msg: impl std::fmt::Display) -> Error {
@@ -553,6 +558,7 @@ impl Grammar {
             case_suffixes: Vec::new(),
             premod_phrases: Vec::new(),
             tense_suffixes: Vec::new(),
+            joined_ranges: false,
         };
         for (name, text) in sources {
             g.parse(name, text)?;
@@ -643,6 +649,14 @@ impl Grammar {
                     v => return Err(format!("unknown suffix kind {v:?}")),
                 };
                 self.suffixes.push((word, kind));
+                return Ok(());
+            }
+            "ranges" => {
+                self.joined_ranges = match word.as_str() {
+                    "joined" => true,
+                    "split" => false,
+                    w => return Err(format!("ranges are joined or split, not {w:?}")),
+                };
                 return Ok(());
             }
             "tense-suffix" => {

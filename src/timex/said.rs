@@ -346,4 +346,7 @@ pub struct Extraction {
     pub rule: String,
     pub said: Said,
     pub implied: Implied,
+    /// The end of a range that the language writes as one expression: it
+    /// joins the extraction before it (`ranges: joined`).
+    pub joins_previous: bool,
 }
