@@ -43,6 +43,9 @@ pub struct Tok {
     /// A number with a case ending ("2020లో", in 2020): it ends the phrase,
     /// so no rule takes a word after it ("2020లో 43 లక్షల", "2014లో ప్రారంభం").
     pub closed: bool,
+    /// Two digits with a leading zero ("06"): may be a year's last two
+    /// digits ("2005-06") though under 10.
+    pub padded: bool,
 }
 
 /// Per-document token data.
@@ -307,7 +310,7 @@ fn classify(g: &Grammar, endings: &Endings, text: &str, into: &mut Tokens) {
             sentence += 1;
         }
         let s0 = senses.len() as u32;
-        let mut tok = Tok { start: r.start, end: r.end, kind: r.kind, gap: r.gap, word: NONE, stem: NONE, senses: (s0, s0), mask: 0, sentence, tense: Tense::Unknown, name_like: false, capital: false, number_word: false, closed: false };
+        let mut tok = Tok { start: r.start, end: r.end, kind: r.kind, gap: r.gap, word: NONE, stem: NONE, senses: (s0, s0), mask: 0, sentence, tense: Tense::Unknown, name_like: false, capital: false, number_word: false, closed: false, padded: r.kind == Kind::Num && r.digits == 2 && r.value < 10 };
         match r.kind {
             Kind::Num => {
                 let mut suffix: Option<SuffixKind> = None;
@@ -1184,7 +1187,7 @@ fn elem_val(tokens: &Tokens, e: &Elem, t: &Tok) -> Option<(Field, Val)> {
                     }
             });
             let field = e.field.unwrap_or(tc.default_field());
-            (ok && valid(field, *v)).then_some((field, *v))
+            (ok && (valid(field, *v) || (field == Field::Year && t.padded))).then_some((field, *v))
         }),
     }
 }
