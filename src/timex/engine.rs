@@ -1112,6 +1112,7 @@ impl Engine {
                 p0.plural = plural;
             }
         }
+        let end_after_start = parts.len() == 2 && parts[1].0.year.is_none() && parts[1].0.month.is_some() && parts[0].0.month.is_some() && parts[1].0.rel.is_none();
         if fiscal {
             // "2021-22": one year that spans two, named by its end (FY22).
             let (said, _, l) = parts.pop().expect("two parts");
@@ -1157,7 +1158,7 @@ impl Engine {
                 }
             }
             let day_of_previous = rule.kind == TimexType::Time && !said.says_a_date() && out.last().is_some_and(|p| self.day_before(text, tokens, p, f, start));
-            let implied = Implied { tense: tense_near(&self.grammar, tokens, f, l), day_of_previous };
+            let implied = Implied { tense: tense_near(&self.grammar, tokens, f, l), day_of_previous, after_previous: k == 1 && end_after_start };
             let joins_previous = k == 1 && self.grammar.joined_ranges;
             out.push(Extraction { start, end, kind: rule.kind, rule: rule.id.clone(), said, implied, joins_previous });
         }

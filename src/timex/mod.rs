@@ -82,8 +82,14 @@ impl TimexRecogniser {
             Ok(mut tokens) => self.engine.extract_reusing(text, &mut tokens),
             Err(_) => self.engine.extract(text),
         };
-        for x in extractions {
-            let (value, point) = resolve::resolve(&x, dct, if x.implied.day_of_previous { previous } else { anchor });
+        for mut x in extractions {
+            // The end of a range without a year comes after its start:
+            // resolved from the start's date, looking ahead.
+            let start = previous.filter(|_| x.implied.after_previous).and_then(|a| a.month.and_then(|m| Date::new(a.year, m, a.day.unwrap_or(1))));
+            if start.is_some() {
+                x.implied.tense = said::Tense::Future;
+            }
+            let (value, point) = resolve::resolve(&x, start.or(dct), if x.implied.day_of_previous { previous } else { anchor });
             previous = point.and_then(|p| p.anchor());
             if let Some(a) = previous {
                 if !x.said.that {

@@ -334,6 +334,10 @@ pub struct Implied {
     /// A clock time said without a day, right after a date that has one
     /// ("March 5 at 3 p.m.", "11/29/2000 10:45 AM"): it is that day's.
     pub day_of_previous: bool,
+    /// The end of a range said without a year ("from August to March",
+    /// "Dec. 28 to Jan. 3"): it falls after the range's start, not simply
+    /// nearest the reference date.
+    pub after_previous: bool,
 }
 
 /// One extracted expression, before resolution. Offsets are bytes.
