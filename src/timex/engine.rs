@@ -1028,6 +1028,15 @@ impl Engine {
                 return false;
             }
         }
+        if rule.not_in_sport {
+            // "early in the second half" of a match: a word of a sports
+            // report anywhere in the sentence.
+            let sport = |t: &Tok| [t.word, t.stem].iter().any(|&w| w != NONE && self.grammar.entries[w as usize].sport);
+            let sentence = |t: &&Tok| t.sentence == a.sentence;
+            if toks[..first].iter().rev().take_while(sentence).any(sport) || toks[first..].iter().take_while(sentence).any(sport) {
+                return false;
+            }
+        }
         if rule.not_after_name && first > 0 {
             let p = &toks[first - 1];
             if p.name_like {

@@ -19,6 +19,7 @@
 //! `tense aux|yields|defers|report|future-after-aux|future-after-present-aux|bare-after:`
 //! how some of them read with their neighbours (see `WordEntry`).
 //! `ranges: joined` makes a range one expression (default `split`: two).
+//! `sport:` lists words of a sports report, for the flag `not-in-sport`.
 //! `link date-time:` lists the words that may join a date and a clock time
 //! of that day ("March 5 at 3 p.m.").
 //! `measure:` lists units of measure, money and people (the MEASURE slot:
@@ -43,7 +44,8 @@
 //! fields (`rel=-1, unit=Q`; `easter=-2` for a feast dated from Easter,
 //! `era=-1` before Christ), and flags: `not-after-name`, `not-before-name`
 //! (not next to a capitalised unknown word), `not-after-number` (not right
-//! after a number: "482 1003"), `fiscal-year` ("2021-22" one year).
+//! after a number: "482 1003"), `fiscal-year` ("2021-22" one year),
+//! `not-in-sport` (not in a sentence with a `sport:` word).
 //!
 //! Every rule carries at least one example (`e.g.` lines under it) with the
 //! type and value expected against the reference date 2025-03-11; square
@@ -400,6 +402,9 @@ pub struct WordEntry {
     /// A past form right after it is a participle or a bare verb and says
     /// nothing of time: "be held", "to last", "will cut".
     pub bare_after: bool,
+    /// A word of a sports report ("scored", "striker"): in its sentence
+    /// "the second half" is the match's, not the year's (`sport:`).
+    pub sport: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -466,6 +471,9 @@ pub struct Rule {
     /// A range of a year and the next written with two digits ("2021-22")
     /// is one fiscal or season year, named by its end year (as "FY22").
     pub fiscal_year: bool,
+    /// Refuse the match in a sentence with a word of a sports report
+    /// ("scored early in the second half").
+    pub not_in_sport: bool,
     /// The line in the data file, for messages.
     pub line: usize,
 }
@@ -684,6 +692,11 @@ impl Grammar {
                 }
                 return Ok(());
             }
+            "sport" => {
+                let id = self.id(&word);
+                self.entries[id as usize].sport = true;
+                return Ok(());
+            }
             "link" if value == "date-time" => {
                 let id = self.id(&word);
                 self.entries[id as usize].links_date_time = true;
@@ -741,7 +754,7 @@ impl Grammar {
             return Err("a pattern needs a required element".into());
         }
         let mut acts = Vec::new();
-        let (mut not_after_name, mut not_before_name, mut not_after_number, mut fiscal_year) = (false, false, false, false);
+        let (mut not_after_name, mut not_before_name, mut not_after_number, mut fiscal_year, mut not_in_sport) = (false, false, false, false, false);
         for a in actions.split(',').map(str::trim).filter(|a| !a.is_empty()) {
             if a == "not-after-name" {
                 not_after_name = true;
@@ -759,11 +772,15 @@ impl Grammar {
                 fiscal_year = true;
                 continue;
             }
+            if a == "not-in-sport" {
+                not_in_sport = true;
+                continue;
+            }
             let (f, v) = a.split_once('=').unwrap_or((a, ""));
             let field = Field::parse(f).ok_or_else(|| format!("unknown field {f:?}"))?;
             acts.push((field, action_value(field, v)?));
         }
-        Ok(Rule { id: head[1].to_string(), kind, block, elems, actions: acts, examples: Vec::new(), not_after_name, not_before_name, not_after_number, fiscal_year, line })
+        Ok(Rule { id: head[1].to_string(), kind, block, elems, actions: acts, examples: Vec::new(), not_after_name, not_before_name, not_after_number, fiscal_year, not_in_sport, line })
     }
 
     fn parse_elem(&mut self, part: &str, buf: &mut String) -> Result<Elem, String> {
