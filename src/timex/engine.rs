@@ -1150,7 +1150,9 @@ impl Engine {
                 }
                 if !taken {
                     for (ids, m) in &self.grammar.premod_phrases {
-                        if s >= floor + ids.len() && ids.iter().enumerate().all(|(j, id)| toks[s - ids.len() + j].word == *id) {
+                        // Not the end of a hyphenated word: "the run-up to Christmas".
+                        let hyphened = |p: usize| p > 0 && !toks[p].gap && &text[toks[p - 1].start..toks[p - 1].end] == "-";
+                        if s >= floor + ids.len() && ids.iter().enumerate().all(|(j, id)| toks[s - ids.len() + j].word == *id) && !hyphened(s - ids.len()) {
                             said.modifier = Some(*m);
                             start = toks[s - ids.len()].start;
                             break;
