@@ -1170,8 +1170,7 @@ impl Engine {
             }
             let day_of_previous = rule.kind == TimexType::Time && !said.says_a_date() && out.last().is_some_and(|p| self.day_before(text, tokens, p, f, start));
             let implied = Implied { tense: tense_near(&self.grammar, tokens, f, l), day_of_previous, after_previous: k == 1 && end_after_start };
-            let joins_previous = k == 1 && self.grammar.joined_ranges;
-            out.push(Extraction { start, end, kind: rule.kind, rule: rule.id.clone(), said, implied, joins_previous });
+            out.push(Extraction { start, end, kind: rule.kind, rule: rule.id.clone(), said, implied, range_end: k == 1 });
         }
     }
 }

@@ -96,11 +96,11 @@ impl TimexRecogniser {
                     anchor = Some(a);
                 }
             }
-            if let (true, Some(first)) = (x.joins_previous, out.last_mut()) {
+            if let (true, Some(first)) = (x.range_end && self.engine.grammar.joined_ranges, out.last_mut()) {
                 // One span for the range, valued as an interval.
                 first.end = x.end;
-                let start = first.value.take().unwrap_or_default();
-                first.value = Some([&start, "/", &value].concat());
+                let first_value = first.value.take().unwrap_or_default();
+                first.value = Some([&first_value, "/", &value].concat());
                 continue;
             }
             let source = ["timex:", &self.lang, ":", &x.rule].concat();

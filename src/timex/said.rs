@@ -350,7 +350,7 @@ pub struct Extraction {
     pub rule: String,
     pub said: Said,
     pub implied: Implied,
-    /// The end of a range that the language writes as one expression: it
-    /// joins the extraction before it (`ranges: joined`).
-    pub joins_previous: bool,
+    /// The second expression of a range ("March 1 [to 5]"); a language
+    /// whose data says `ranges: joined` makes one span of the two.
+    pub range_end: bool,
 }
