@@ -37,6 +37,8 @@ export class PreAnnotator extends EventTarget {
     this.progress = new Map(); // doc id -> fraction done, for long documents
     // Runs asked for while the engine loads: doc id -> the options of the run.
     this.waiting = new Map();
+    // The run in flight for a document: doc id -> its options.
+    this.running = new Map();
     engine.addEventListener('status', () => {
       if (engine.status === 'loading') return;
       const queued = [...this.waiting];
@@ -55,11 +57,7 @@ export class PreAnnotator extends EventTarget {
    */
   queue(id, opts) {
     const prev = this.waiting.get(id);
-    this.waiting.set(id, prev ? {
-      undoable: prev.undoable && opts.undoable,
-      announce: prev.announce || opts.announce,
-      fieldsBefore: prev.fieldsBefore || opts.fieldsBefore,
-    } : opts);
+    this.waiting.set(id, prev ? joinRuns(prev, opts) : opts);
   }
 
   /** Documents restored or imported without pre-annotation get it now. */
@@ -99,6 +97,12 @@ export class PreAnnotator extends EventTarget {
       if (announce) this.notify(`Pre-annotation is unavailable: ${this.engine.message}`, 'warn');
       return;
     }
+    // A run that overtakes one still in flight (the date changed twice in
+    // quick succession) is, like queued runs, one undo step back to before
+    // the first: the overtaken run never records its step.
+    const inflight = this.running.get(id);
+    if (inflight) ({ undoable, announce, fieldsBefore } = joinRuns(inflight, { undoable, announce, fieldsBefore }));
+    this.running.set(id, { undoable, announce, fieldsBefore });
     const token = (this.tokens.get(id) || 0) + 1;
     this.tokens.set(id, token);
     const stale = () => this.tokens.get(id) !== token || this.store.docs.get(id) !== doc;
@@ -141,7 +145,20 @@ export class PreAnnotator extends EventTarget {
       this.notify(`Pre-annotation of “${doc.title}” failed: ${e.message}`, 'error');
       this.fallback(id);
     } finally {
-      if (this.tokens.get(id) === token) this.setBusy(id, false);
+      if (this.tokens.get(id) === token) {
+        this.running.delete(id);
+        this.setBusy(id, false);
+      }
     }
   }
+}
+
+/** Two runs asked for one document, as one: one undo step back to before
+ * the first (its fieldsBefore), undoable only if both were. */
+function joinRuns(prev, opts) {
+  return {
+    undoable: prev.undoable && opts.undoable,
+    announce: prev.announce || opts.announce,
+    fieldsBefore: prev.fieldsBefore || opts.fieldsBefore,
+  };
 }

@@ -164,6 +164,26 @@ appTest(env, 'date changes made while the engine is still loading are one undo s
   assert.equal(await page.inputValue('#doc-dct'), '2030-06-01');
 }, { setup: slowEngineLoad(2000) });
 
+appTest(env, 'a date change that overtakes the run of the one before is one undo step back to before both', async ({ page }) => {
+  await pasteDocument(page, TEXT);
+  await waitIdle(page);
+  // Both changes in one task: the first run is still in flight when the
+  // second starts and overtakes it.
+  await page.evaluate(() => {
+    const field = document.getElementById('doc-dct');
+    for (const date of ['2029-01-01', '2030-06-01']) {
+      field.value = date;
+      field.dispatchEvent(new Event('change'));
+    }
+  });
+  await page.waitForFunction(() => window.lede.store.current.spans.some((s) => s.value && s.value.startsWith('2030')));
+  await waitIdle(page);
+  await page.focus('#text');
+  await page.keyboard.press('Control+z');
+  assert.equal(await page.inputValue('#doc-dct'), '2025-03-11');
+  assert.equal((await spans(page)).find((x) => quote(x).startsWith('April 14')).value, '2025-04-14');
+});
+
 appTest(env, 'work survives a reload: documents, spans, corrections, labels and the current document', async ({ page }) => {
   await loadSample(page, 'en');
   await pasteDocument(page, TEXT, { title: 'Second' });
