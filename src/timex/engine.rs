@@ -5,7 +5,7 @@
 //! element can match, so most tokens cost one hash lookup.
 
 use super::grammar::{class_mask, FastMap, fold, needs_fold, Class, Elem, Field, Grammar, Matcher, Rule, SuffixKind, Val};
-use super::said::{Amount, Extraction, Implied, Said, Tense, TimexType};
+use super::said::{Amount, Extraction, Implied, Modifier, Said, Tense, TimexType};
 
 const NONE: u32 = u32::MAX;
 
@@ -1141,15 +1141,21 @@ impl Engine {
                     s -= 1;
                 }
                 let mut taken = false;
+                // An amount word before a possessive goes with what is
+                // possessed: "around Wednesday's ruling", "up to last year's
+                // level". "late Friday's session" is still late on Friday.
+                let possessive = |j: usize| j + 2 < toks.len() && !toks[j + 1].gap && !toks[j + 2].gap && matches!(&text[toks[j + 1].start..toks[j + 1].end], "'" | "’") && &text[toks[j + 2].start..toks[j + 2].end] == "s";
+                let possessed = n == 1 && possessive(l);
+                let fits = |m: Modifier| !possessed || matches!(m, Modifier::Start | Modifier::Mid | Modifier::End);
                 if s > floor {
-                    if let Some(Val::Mod(m)) = tokens.senses(&toks[s - 1]).iter().find(|(c, _)| *c == Class::Premod).map(|(_, v)| *v) {
+                    if let Some(Val::Mod(m)) = tokens.senses(&toks[s - 1]).iter().find(|(c, _)| *c == Class::Premod).map(|(_, v)| *v).filter(|v| matches!(v, Val::Mod(m) if fits(*m))) {
                         said.modifier = Some(m);
                         start = toks[s - 1].start;
                         taken = true;
                     }
                 }
                 if !taken {
-                    for (ids, m) in &self.grammar.premod_phrases {
+                    for (ids, m) in self.grammar.premod_phrases.iter().filter(|(_, m)| fits(*m)) {
                         // Not the end of a hyphenated word: "the run-up to Christmas".
                         let hyphened = |p: usize| p > 0 && !toks[p].gap && &text[toks[p - 1].start..toks[p - 1].end] == "-";
                         if s >= floor + ids.len() && ids.iter().enumerate().all(|(j, id)| toks[s - ids.len() + j].word == *id) && !hyphened(s - ids.len()) {
