@@ -893,13 +893,9 @@ impl Engine {
                     if !rule.block {
                         self.emit(text, tokens, rule, &best_path, floor, &mut out);
                     }
-                    // Context after the span ("<(> <NUM> <TZ> <)> <WEEKDAY>")
-                    // stays free for other rules; a BLOCK claims all it matched.
-                    let end = if rule.block {
-                        end
-                    } else {
-                        best_path.iter().filter(|(ei, _)| !rule.elems[*ei as usize].context).map(|(_, ti)| *ti as usize + 1).max().unwrap_or(end)
-                    };
+                    // Context after the span ("<(> <NUM> <TZ> <)> <WEEKDAY>",
+                    // "will last <two> weeks") stays free for other rules.
+                    let end = best_path.iter().filter(|(ei, _)| !rule.elems[*ei as usize].context).map(|(_, ti)| *ti as usize + 1).max().unwrap_or(end);
                     floor = end;
                     i = end;
                     // A postposition absorbed by emit moves the floor on.

@@ -35,7 +35,8 @@
 //! `{to|-}` for a range connective: the rule then yields two expressions, the
 //! second inheriting what the first said; `<ended|ending>` for context that
 //! must be there but stays outside the span (at either end; after the span it
-//! is left free for other rules, "Friday" in "10:35 a.m. (0735 GMT) Friday"); `!ago|later`
+//! is left free for other rules, "Friday" in "10:35 a.m. (0735 GMT) Friday",
+//! "two weeks" after the BLOCK "will last <NUM>"); `!ago|later`
 //! for what must not follow; `HOUR+` for a number with a case ending
 //! ("11.30కు"); `*` for any word outside the word lists (the
 //! counted noun of "four flights a week", never "after" or "the"). A rule of type BLOCK marks
@@ -49,7 +50,8 @@
 //!
 //! Every rule carries at least one example (`e.g.` lines under it) with the
 //! type and value expected against the reference date 2025-03-11; square
-//! brackets mark the expected span when the example has context around it.
+//! brackets mark the expected span when the example has context around it
+//! (for a BLOCK, the part that must yield nothing).
 //! A unit test runs all examples through the engine.
 //!
 //! Cost: a rule is tried at every token that can start it, its optional
