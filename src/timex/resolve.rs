@@ -444,7 +444,14 @@ fn date(s: &Said, tense: Tense, dct: Option<Date>, anchor: Option<Anchor>) -> Po
     }
     if let (Some(Unit::Month), Some(day)) = (s.unit, s.day) {
         // "the 20th of this month" (Telugu "ఈ నెల 20న"): the shifted month, that day.
-        if let Point::Day(y, Some(m), _) = shifted(d, s.rel.unwrap_or(0) as i64, Unit::Month) {
+        // A bare "the 15th" is this month's unless the tense points past it:
+        // "was held on the 15th" on March 11 is February 15.
+        let n = s.rel.unwrap_or(match tense {
+            Tense::Past if day > d.day => -1,
+            Tense::Future if day < d.day => 1,
+            _ => 0,
+        });
+        if let Point::Day(y, Some(m), _) = shifted(d, n as i64, Unit::Month) {
             return Point::Day(y, Some(m), Some(day));
         }
     }
