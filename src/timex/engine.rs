@@ -1304,12 +1304,14 @@ fn tense_near(g: &Grammar, tokens: &Tokens, first: usize, last: usize) -> Tense 
     // The tense an auxiliary's verb gives it ("were planning", "is set").
     let after_aux = |i: usize| {
         let next = next_word(i)?;
-        if next.tense != Tense::Unknown {
-            Some(next.tense)
+        // "is slated": the word's own reading wins over its "-ed".
+        if set_ahead(i) {
+            Some(Tense::Future)
         } else {
-            set_ahead(i).then_some(Tense::Future)
+            (next.tense != Tense::Unknown).then_some(next.tense)
         }
     };
+    let ahead_after_aux = |i: usize| entry(&toks[i]).is_some_and(|e| e.ahead_after_aux) && i.checked_sub(1).and_then(|p| entry(&toks[p])).is_some_and(|p| p.aux);
     // A past form after "be", "to" or a modal is a participle or a bare
     // verb, no cue: "will be held Friday", "to last until the summer",
     // "will cut rates Friday".
@@ -1317,6 +1319,7 @@ fn tense_near(g: &Grammar, tokens: &Tokens, first: usize, last: usize) -> Tense 
     let cue = |i: usize| {
         let t = &toks[i];
         match (entry(t), after_aux(i), i.checked_sub(1).map(|p| &toks[p])) {
+            _ if ahead_after_aux(i) => Tense::Future,
             (Some(e), Some(verb), _) if e.aux => verb,
             // "ran until Monday": the verb, unless it defers ("postponed until").
             (Some(e), _, Some(prev)) if e.yields && prev.sentence == sent && prev.tense == Tense::Past && !bare(i - 1) && !entry(prev).is_some_and(|p| p.defers) => Tense::Past,
