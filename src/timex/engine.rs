@@ -1117,7 +1117,17 @@ impl Engine {
                 p0.plural = plural;
             }
         }
-        let end_after_start = parts.len() == 2 && parts[1].0.year.is_none() && parts[1].0.month.is_some() && parts[0].0.month.is_some() && parts[1].0.rel.is_none();
+        // The end of "from August to March" or "(last) Friday to Monday"
+        // comes after the start. A weekday end does not take the start's
+        // "last" along: it is the first such day after the start.
+        let end_after_start = parts.len() == 2 && {
+            let (a, b) = (&parts[0].0, &parts[1].0);
+            let weekdays = a.weekday.is_some() && b.weekday.is_some() && b.month.is_none() && b.rel == a.rel;
+            b.year.is_none() && ((b.rel.is_none() && a.month.is_some() && b.month.is_some()) || weekdays)
+        };
+        if end_after_start && parts[1].0.weekday.is_some() {
+            parts[1].0.rel = None;
+        }
         if fiscal {
             // "2021-22": one year that spans two, named by its end (FY22).
             let (said, _, l) = parts.pop().expect("two parts");
