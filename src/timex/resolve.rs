@@ -371,6 +371,13 @@ fn date(s: &Said, tense: Tense, dct: Option<Date>, anchor: Option<Anchor>) -> Po
             _ => Point::Year(a.map(|a| a.year + n)),
         };
     }
+    // "రెండు దశాబ్దాల తరువాత" (two decades after) in a past sentence counts
+    // from the last date spoken of ("... 1947. Two decades after, in
+    // 1967"), not from the reference date, which would put it ahead.
+    let dct = match anchor {
+        Some(a) if s.dir > Some(0) && s.amount.is_some() && tense == Tense::Past => Some(a.date().unwrap_or(Date { year: a.year, month: a.month.unwrap_or(1), day: 1 })),
+        _ => dct,
+    };
     let Some(d) = dct else { return unresolved(s) };
     if let Some(days) = s.easter {
         // "last Easter", "next Good Friday", "Easter": the year a day of a
