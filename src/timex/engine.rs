@@ -5,7 +5,7 @@
 //! element can match, so most tokens cost one hash lookup.
 
 use super::grammar::{class_mask, FastMap, fold, needs_fold, Class, Elem, Field, Grammar, Matcher, Rule, SuffixKind, Val};
-use super::said::{Amount, Extraction, Implied, Modifier, Said, Tense, TimexType};
+use super::said::{Amount, Extraction, Implied, Modifier, PartOfDay, Said, Tense, TimexType};
 
 const NONE: u32 = u32::MAX;
 
@@ -1127,6 +1127,20 @@ impl Engine {
         };
         if end_after_start && parts[1].0.weekday.is_some() {
             parts[1].0.rel = None;
+        }
+        if let [(a, ..), (b, ..)] = &mut parts[..] {
+            // "from (last) night to morning", "రాత్రి 10 నుంచి ఉదయం 6 వరకు":
+            // an end part of the day before the start's is the next day's
+            // (the day said once, at the start).
+            let order = |p: PartOfDay| [PartOfDay::Morning, PartOfDay::Daytime, PartOfDay::Afternoon, PartOfDay::Evening, PartOfDay::Night].iter().position(|q| *q == p);
+            if let (Some(pa), Some(pb)) = (a.part.and_then(order), b.part.and_then(order)) {
+                if pb < pa && b.day == a.day && b.month.is_none() {
+                    match b.weekday {
+                        Some(w) => b.weekday = Some(w % 7 + 1),
+                        None => b.dayrel = Some(b.dayrel.unwrap_or(0) + 1),
+                    }
+                }
+            }
         }
         if fiscal {
             // "2021-22": one year that spans two, named by its end (FY22).
