@@ -1073,6 +1073,9 @@ impl Engine {
                 if first != usize::MAX {
                     parts.push((said.clone(), first, last));
                 }
+                // The end inherits what the start said, but not its minutes:
+                // "08:30 am - 7 pm" ends at 19:00.
+                said.minute = None;
                 first = usize::MAX;
                 continue;
             }
@@ -1129,11 +1132,16 @@ impl Engine {
             parts[1].0.rel = None;
         }
         if let [(a, ..), (b, ..)] = &mut parts[..] {
-            // "from (last) night to morning", "రాత్రి 10 నుంచి ఉదయం 6 వరకు":
-            // an end part of the day before the start's is the next day's
-            // (the day said once, at the start).
+            // "from 10 p.m. to 6 a.m.", "from (last) night to morning": an
+            // end earlier in the day than the start is the next day's (the
+            // day said once, at the start).
             let order = |p: PartOfDay| [PartOfDay::Morning, PartOfDay::Daytime, PartOfDay::Afternoon, PartOfDay::Evening, PartOfDay::Night].iter().position(|q| *q == p);
-            if let (Some(pa), Some(pb)) = (a.part.and_then(order), b.part.and_then(order)) {
+            let clock = |s: &Said| s.hour24().map(|h| h as usize * 60 + s.minute.unwrap_or(0) as usize);
+            let (ka, kb) = match (clock(a), clock(b)) {
+                (Some(x), Some(y)) => (Some(x), Some(y)),
+                _ => (a.part.and_then(order), b.part.and_then(order)),
+            };
+            if let (Some(pa), Some(pb)) = (ka, kb) {
                 if pb < pa && b.day == a.day && b.month.is_none() {
                     match b.weekday {
                         Some(w) => b.weekday = Some(w % 7 + 1),

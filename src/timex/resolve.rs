@@ -7,7 +7,7 @@
 //! XXXX-03-11, "yesterday" XXXX-XX-XX, "last week" XXXX-WXX, "next year"
 //! XXXX. PRESENT_REF / PAST_REF / FUTURE_REF, durations and sets need no date.
 
-use super::said::{Amount, Extraction, Implied, PartOfDay, RefKind, Said, Season, Tense, TimexType, Unit};
+use super::said::{Amount, Extraction, Implied, RefKind, Said, Season, Tense, TimexType, Unit};
 use crate::date::Date;
 
 /// The most recent dated expression of the text, for anaphora ("that
@@ -238,21 +238,7 @@ fn time(s: &Said, implied: Implied, dct: Option<Date>, anchor: Option<Anchor>) -
         }
         v
     };
-    if let Some(h) = s.hour {
-        // Without a.m./p.m., a part of the day said with the hour tells
-        // ("సాయంత్రం 5 గంటలకు", 5 in the evening); small hours of the night
-        // stay before noon ("రాత్రి 2 గంటలకు").
-        let pm = s.pm.or_else(|| match s.part? {
-            PartOfDay::Morning => Some(false),
-            PartOfDay::Afternoon | PartOfDay::Evening => Some(true),
-            PartOfDay::Night => Some(h >= 6),
-            PartOfDay::Daytime => None,
-        });
-        let h = match pm {
-            Some(true) if h < 12 => h + 12,
-            Some(false) if h == 12 => 0,
-            _ => h,
-        };
+    if let Some(h) = s.hour24() {
         return format!("{day}T{h:02}:{:02}", s.minute.unwrap_or(0));
     }
     match s.part {

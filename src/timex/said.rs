@@ -325,6 +325,24 @@ impl Said {
     pub fn names_a_day(&self) -> bool {
         self.day.is_some() || self.weekday.is_some() || self.dayrel.is_some()
     }
+
+    /// The hour said, on a 24-hour clock. Without a.m./p.m., a part of the
+    /// day said with the hour tells ("సాయంత్రం 5 గంటలకు", 5 in the evening);
+    /// small hours of the night stay before noon ("రాత్రి 2 గంటలకు").
+    pub fn hour24(&self) -> Option<u8> {
+        let h = self.hour?;
+        let pm = self.pm.or_else(|| match self.part? {
+            PartOfDay::Morning => Some(false),
+            PartOfDay::Afternoon | PartOfDay::Evening => Some(true),
+            PartOfDay::Night => Some(h >= 6),
+            PartOfDay::Daytime => None,
+        });
+        Some(match pm {
+            Some(true) if h < 12 => h + 12,
+            Some(false) if h == 12 => 0,
+            _ => h,
+        })
+    }
 }
 
 /// What the context implies, recorded during extraction.
