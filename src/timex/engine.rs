@@ -363,14 +363,17 @@ fn classify(g: &Grammar, endings: &Endings, text: &str, into: &mut Tokens) {
                 let has_senses = |id: Option<u32>| id.is_some_and(|id| !g.entries[id as usize].senses.is_empty());
                 if !has_senses(entry) {
                     // A case ending on a known word: "జనవరిలో" = జనవరి + లో.
+                    // The longest known stem wins: "గతనెలలో" is గతనెల + లో,
+                    // though "నెలలో" is an ending too ("మార్చినెలలో").
                     let last = key.as_bytes().last().map_or(&[][..], |&b| &endings.case[b as usize][..]);
+                    let mut best = 0;
                     for suf in last.iter().map(|&k| &g.case_suffixes[k as usize]) {
                         if key.len() > suf.len() && ends_with(key, suf) {
                             let stem = key[..key.len() - suf.len()].trim_end_matches(['\u{200C}', '\u{200D}']);
-                            if let Some(&id) = g.ids.get(stem) {
+                            if let (Some(&id), true) = (g.ids.get(stem), stem.len() > best) {
                                 entry = Some(id);
                                 tok.stem = id;
-                                break;
+                                best = stem.len();
                             }
                         }
                     }
