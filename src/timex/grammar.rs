@@ -124,6 +124,8 @@ pub fn language_data(lang: &str) -> Option<&'static str> {
 pub enum Class {
     Month,
     Weekday,
+    /// Plural weekdays ("Mondays"): a recurrence.
+    Weekdays,
     Num,
     Ord,
     Day,
@@ -164,8 +166,9 @@ pub enum Class {
 impl Class {
     /// How many classes there are (for tables indexed by class).
     pub const COUNT: usize = Class::Quantity as usize + 1;
+    const _FITS_A_MASK: () = assert!(Class::COUNT <= 32);
 
-    /// This class's bit in a class mask (there are fewer than 32 classes).
+    /// This class's bit in a class mask (there are at most 32 classes).
     #[inline]
     pub fn bit(self) -> u32 {
         1 << self as u32
@@ -174,7 +177,7 @@ impl Class {
     /// All classes, in order (for walking the bits of a mask).
     pub const ALL: [Class; Class::COUNT] = {
         use Class::*;
-        [Month, Weekday, Num, Ord, Day, Year, Hour, Min, Decade, Unit, Units, Unit1, Season, Part, Rel, DayRel, Ref, Mod, Dir, Set, Vague, AmPm, Tz, That, Clock, Multiplier, Premod, Postposition, Fused, Measure, Quantity]
+        [Month, Weekday, Weekdays, Num, Ord, Day, Year, Hour, Min, Decade, Unit, Units, Unit1, Season, Part, Rel, DayRel, Ref, Mod, Dir, Set, Vague, AmPm, Tz, That, Clock, Multiplier, Premod, Postposition, Fused, Measure, Quantity]
     };
 
     pub fn parse(s: &str) -> Option<Class> {
@@ -182,6 +185,7 @@ impl Class {
         Some(match s {
             "MONTH" => Month,
             "WEEKDAY" => Weekday,
+            "WEEKDAYS" => Weekdays,
             "NUM" => Num,
             "ORD" => Ord,
             "DAY" => Day,
@@ -220,7 +224,7 @@ impl Class {
         use Class::*;
         match self {
             Month => Field::Month,
-            Weekday => Field::Weekday,
+            Weekday | Weekdays => Field::Weekday,
             Num => Field::Amount,
             Ord => Field::Ordinal,
             Day => Field::Day,
@@ -880,10 +884,11 @@ fn int(v: &str) -> Result<i64, String> {
 fn class_value(class: &str, value: &str) -> Result<(Class, Val), String> {
     let need = |o: Option<Val>| o.ok_or_else(|| format!("bad value {value:?} for {class}"));
     Ok(match class {
-        "month" | "weekday" | "number" | "num" | "ordinal" | "ord" | "rel" | "dayrel" | "dir" | "multiplier" | "day" | "year" | "decade" => {
+        "month" | "weekday" | "weekdays" | "number" | "num" | "ordinal" | "ord" | "rel" | "dayrel" | "dir" | "multiplier" | "day" | "year" | "decade" => {
             let cls = match class {
                 "month" => Class::Month,
                 "weekday" => Class::Weekday,
+                "weekdays" => Class::Weekdays,
                 "number" | "num" => Class::Num,
                 "ordinal" | "ord" => Class::Ord,
                 "rel" => Class::Rel,
