@@ -419,6 +419,22 @@ fn date(s: &Said, tense: Tense, dct: Option<Date>, anchor: Option<Anchor>) -> Po
         return match s.amount.unwrap_or(Amount::Count(1)) {
             // "a decade ago" names a year, not a decade.
             Amount::Count(n) if unit >= Unit::Decade => at(d.add_months(dir * n as i32 * if unit == Unit::Decade { 120 } else { 1200 }), Unit::Year),
+            // "a week from today" names a day.
+            Amount::Count(n) if s.gran == Some(Unit::Day) => {
+                let k = dir as i64 * n;
+                let day = match unit {
+                    Unit::Second | Unit::Minute | Unit::Hour => d,
+                    Unit::Day => d.add_days(k),
+                    Unit::Week | Unit::Weekend => d.add_days(7 * k),
+                    Unit::Month => d.add_months(k as i32),
+                    Unit::Quarter => d.add_months(3 * k as i32),
+                    Unit::Half => d.add_months(6 * k as i32),
+                    Unit::Year => d.add_months(12 * k as i32),
+                    Unit::Decade => d.add_months(120 * k as i32),
+                    Unit::Century => d.add_months(1200 * k as i32),
+                };
+                at(day, Unit::Day)
+            }
             Amount::Count(n) => shifted(d, dir as i64 * n, unit),
             Amount::Vague if dir < 0 => Point::Ref(RefKind::Past),
             Amount::Vague => Point::Ref(RefKind::Future),
