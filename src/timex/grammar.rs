@@ -163,10 +163,12 @@ pub enum Class {
     Quantity,
 }
 
+// Every class has a bit in a `u32` mask.
+const _: () = assert!(Class::COUNT <= 32);
+
 impl Class {
     /// How many classes there are (for tables indexed by class).
     pub const COUNT: usize = Class::Quantity as usize + 1;
-    const _FITS_A_MASK: () = assert!(Class::COUNT <= 32);
 
     /// This class's bit in a class mask (there are at most 32 classes).
     #[inline]
