@@ -201,12 +201,9 @@ export function isIsoDate(s) {
  * range suggested as one span is an ISO 8601 interval of two values,
  * "2014/2021". */
 export function looksLikeTimexValue(v) {
-  if (v === '') return true;
+  if (v === '' || looksLikeOneValue(v)) return true;
   const halves = v.split('/');
-  if (halves.length === 2 && /^(\d|BC|T)/.test(halves[0]) && /^(\d|BC|T)/.test(halves[1])) {
-    return halves.every(looksLikeOneValue);
-  }
-  return looksLikeOneValue(v);
+  return halves.length === 2 && halves.every(looksLikeOneValue);
 }
 
 function looksLikeOneValue(v) {

@@ -34,7 +34,7 @@ test('a selection snaps outwards to grapheme clusters and drops surrounding whit
 });
 
 test('TIMEX3 values and dates are checked', () => {
-  for (const v of ['2025-03-11', '2025-03', '2025', '2025-W11', 'P30D', 'PT2H', 'PRESENT_REF', 'XXXX-03-11', '2025-03-11T10:30', 'T10:30', '2025-Q1', 'P1Y6M', 'BC0300', 'BC05', '2014/2021', '2025-03-25/2025-03-30', 'BC01/BC00']) assert.ok(looksLikeTimexValue(v), v);
+  for (const v of ['2025-03-11', '2025-03', '2025', '2025-W11', 'P30D', 'PT2H', 'PRESENT_REF', 'XXXX-03-11', '2025-03-11T10:30', 'T10:30', '2025-Q1', 'P1Y6M', 'BC0300', 'BC05', '2014/2021', '2025-03-25/2025-03-30', 'BC01/BC00', 'XXXX-06/XXXX-07']) assert.ok(looksLikeTimexValue(v), v);
   for (const v of ['March', '2025/03/11', 'P', '30 days', '2025/', 'P3D/P', 'BC']) assert.ok(!looksLikeTimexValue(v), v);
   assert.ok(isIsoDate('2024-02-29'));
   assert.ok(!isIsoDate('2025-02-30'));
