@@ -247,19 +247,28 @@ fn time(s: &Said, implied: Implied, dct: Option<Date>, anchor: Option<Anchor>) -
     }
 }
 
-/// A date `n` units from `d`, at that unit's granularity.
-fn shifted(d: Date, n: i64, unit: Unit) -> Point {
+/// The day `n` units after `d` (before it for a negative `n`); units
+/// shorter than a day leave the day as it is.
+fn moved(d: Date, n: i64, unit: Unit) -> Date {
     let months = |k: i64| d.add_months(k as i32);
     match unit {
+        Unit::Second | Unit::Minute | Unit::Hour => d,
+        Unit::Day => d.add_days(n),
+        Unit::Week | Unit::Weekend => d.add_days(7 * n),
+        Unit::Month => months(n),
+        Unit::Quarter => months(3 * n),
+        Unit::Half => months(6 * n),
+        Unit::Year => months(12 * n),
+        Unit::Decade => months(120 * n),
+        Unit::Century => months(1200 * n),
+    }
+}
+
+/// A date `n` units from `d`, at that unit's granularity.
+fn shifted(d: Date, n: i64, unit: Unit) -> Point {
+    match unit {
         Unit::Second | Unit::Minute | Unit::Hour => at(d, Unit::Day),
-        Unit::Day => at(d.add_days(n), Unit::Day),
-        Unit::Week | Unit::Weekend => at(d.add_days(7 * n), unit),
-        Unit::Month => at(months(n), unit),
-        Unit::Quarter => at(months(3 * n), unit),
-        Unit::Half => at(months(6 * n), unit),
-        Unit::Year => at(months(12 * n), unit),
-        Unit::Decade => at(months(120 * n), unit),
-        Unit::Century => at(months(1200 * n), unit),
+        _ => at(moved(d, n, unit), unit),
     }
 }
 
@@ -418,23 +427,9 @@ fn date(s: &Said, tense: Tense, dct: Option<Date>, anchor: Option<Anchor>) -> Po
     if let (Some(dir), Some(unit)) = (s.dir, s.unit) {
         return match s.amount.unwrap_or(Amount::Count(1)) {
             // "a decade ago" names a year, not a decade.
-            Amount::Count(n) if unit >= Unit::Decade => at(d.add_months(dir * n as i32 * if unit == Unit::Decade { 120 } else { 1200 }), Unit::Year),
+            Amount::Count(n) if unit >= Unit::Decade => at(moved(d, dir as i64 * n, unit), Unit::Year),
             // "a week from today" names a day.
-            Amount::Count(n) if s.gran == Some(Unit::Day) => {
-                let k = dir as i64 * n;
-                let day = match unit {
-                    Unit::Second | Unit::Minute | Unit::Hour => d,
-                    Unit::Day => d.add_days(k),
-                    Unit::Week | Unit::Weekend => d.add_days(7 * k),
-                    Unit::Month => d.add_months(k as i32),
-                    Unit::Quarter => d.add_months(3 * k as i32),
-                    Unit::Half => d.add_months(6 * k as i32),
-                    Unit::Year => d.add_months(12 * k as i32),
-                    Unit::Decade => d.add_months(120 * k as i32),
-                    Unit::Century => d.add_months(1200 * k as i32),
-                };
-                at(day, Unit::Day)
-            }
+            Amount::Count(n) if s.gran == Some(Unit::Day) => at(moved(d, dir as i64 * n, unit), Unit::Day),
             Amount::Count(n) => shifted(d, dir as i64 * n, unit),
             Amount::Vague if dir < 0 => Point::Ref(RefKind::Past),
             Amount::Vague => Point::Ref(RefKind::Future),
