@@ -1167,28 +1167,31 @@ impl Engine {
             let mut end = toks[l].end;
             if k == 0 {
                 // Pre-modifiers: "early", "about", "at least", "mid-".
+                let said_as = |j: usize| &text[toks[j].start..toks[j].end];
                 let mut s = f;
-                if s > floor + 1 && !toks[s].gap && &text[toks[s - 1].start..toks[s - 1].end] == "-" && !toks[s - 1].gap {
+                if s > floor + 1 && !toks[s].gap && said_as(s - 1) == "-" && !toks[s - 1].gap {
                     s -= 1;
                 }
                 let mut taken = false;
                 // An amount word before a possessive goes with what is
                 // possessed: "around Wednesday's ruling", "up to last year's
                 // level". "late Friday's session" is still late on Friday.
-                let possessive = |j: usize| j + 2 < toks.len() && !toks[j + 1].gap && !toks[j + 2].gap && matches!(&text[toks[j + 1].start..toks[j + 1].end], "'" | "’") && &text[toks[j + 2].start..toks[j + 2].end] == "s";
-                let possessed = n == 1 && possessive(l);
+                let possessed = n == 1 && l + 2 < toks.len() && !toks[l + 1].gap && !toks[l + 2].gap && matches!(said_as(l + 1), "'" | "’") && said_as(l + 2) == "s";
                 let fits = |m: Modifier| !possessed || matches!(m, Modifier::Start | Modifier::Mid | Modifier::End);
                 if s > floor {
-                    if let Some(Val::Mod(m)) = tokens.senses(&toks[s - 1]).iter().find(|(c, _)| *c == Class::Premod).map(|(_, v)| *v).filter(|v| matches!(v, Val::Mod(m) if fits(*m))) {
+                    if let Some(m) = tokens.senses(&toks[s - 1]).iter().find_map(|(c, v)| match (c, v) {
+                        (Class::Premod, Val::Mod(m)) if fits(*m) => Some(*m),
+                        _ => None,
+                    }) {
                         said.modifier = Some(m);
                         start = toks[s - 1].start;
                         taken = true;
                     }
                 }
                 if !taken {
+                    // Not the end of a hyphenated word: "the run-up to Christmas".
+                    let hyphened = |p: usize| p > 0 && !toks[p].gap && said_as(p - 1) == "-";
                     for (ids, m) in self.grammar.premod_phrases.iter().filter(|(_, m)| fits(*m)) {
-                        // Not the end of a hyphenated word: "the run-up to Christmas".
-                        let hyphened = |p: usize| p > 0 && !toks[p].gap && &text[toks[p - 1].start..toks[p - 1].end] == "-";
                         if s >= floor + ids.len() && ids.iter().enumerate().all(|(j, id)| toks[s - ids.len() + j].word == *id) && !hyphened(s - ids.len()) {
                             said.modifier = Some(*m);
                             start = toks[s - ids.len()].start;
