@@ -197,7 +197,12 @@ fn duration_of(amount: Amount, unit: Unit) -> String {
 }
 
 fn set(s: &Said) -> String {
-    let part = s.part.map(|p| format!("T{}", p.code())).unwrap_or_default();
+    // The time of each day: a clock time said, else a part of the day
+    // ("every Monday at 10", "every morning").
+    let part = match s.hour24() {
+        Some(h) => format!("T{h:02}:{:02}", s.minute.unwrap_or(0)),
+        None => s.part.map(|p| format!("T{}", p.code())).unwrap_or_default(),
+    };
     if let Some(w) = s.weekday {
         return format!("XXXX-WXX-{w}{part}");
     }
@@ -210,7 +215,9 @@ fn set(s: &Said) -> String {
     if let Some(se) = s.season {
         return format!("XXXX-{}", se.code());
     }
-    if let Some(u) = s.unit {
+    // "every day in the morning" is the morning of each day, no period.
+    let each_day = s.unit == Some(Unit::Day) && s.amount.is_none();
+    if let Some(u) = s.unit.filter(|_| !(each_day && !part.is_empty())) {
         return duration_of(s.amount.unwrap_or(Amount::Count(1)), u);
     }
     if !part.is_empty() {
