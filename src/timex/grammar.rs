@@ -20,6 +20,8 @@
 //! how some of them read with their neighbours (see `WordEntry`).
 //! `ranges: joined` makes a range one expression (default `split`: two).
 //! `sport:` lists words of a sports report, for the flag `not-in-sport`.
+//! `stamp:` lists the labels of a page's date stamp ("Updated: March 11,
+//! 2025"), which may stand before a dateline's date.
 //! `link date-time:` lists the words that may join a date and a clock time
 //! of that day ("March 5 at 3 p.m.").
 //! `measure:` lists units of measure, money and people (the MEASURE slot:
@@ -413,6 +415,10 @@ pub struct WordEntry {
     /// A word of a sports report ("scored", "striker"): in its sentence
     /// "the second half" is the match's, not the year's (`sport:`).
     pub sport: bool,
+    /// A label of a web page's date stamp ("Published", "Updated"): before
+    /// a complete date near the top it makes that the document's date
+    /// (`stamp:`).
+    pub stamp: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -703,6 +709,11 @@ impl Grammar {
             "sport" => {
                 let id = self.id(&word);
                 self.entries[id as usize].sport = true;
+                return Ok(());
+            }
+            "stamp" => {
+                let id = self.id(&word);
+                self.entries[id as usize].stamp = true;
                 return Ok(());
             }
             "link" if value == "date-time" => {

@@ -116,11 +116,13 @@ fn dateline_engines() -> &'static [(&'static str, Engine)] {
 }
 
 /// The date in a dateline near the top: "WASHINGTON, March 11, 2025 —",
-/// "BRUSSELS 1996-08-22", read with the grammar of the document's language
-/// `lang`. Only a complete date counts (a dateline without a year, "NEW
-/// DELHI, March 11 (Reuters)", gives none), and only when what precedes it
-/// on its line has no lower-case Latin letter (a place name in capitals, or
-/// Telugu) and it is within the first four non-empty lines.
+/// "BRUSSELS 1996-08-22", "Updated: Mar 11, 2025 10:30 IST", read with the
+/// grammar of the document's language `lang`, then with English's (pages
+/// in other languages often stamp their date in English). Only a complete
+/// date counts (a dateline without a year, "NEW DELHI, March 11 (Reuters)",
+/// gives none), only within the first four non-empty lines, and only when
+/// what precedes it on its line (after a byline's last "|") is a place
+/// name in capitals, Telugu, or a date stamp's label ("Published on").
 pub fn dateline_date(text: &str, lang: &str) -> Option<Date> {
     // Only the first four non-empty lines (and 400 bytes) can hold it, and
     // only a line with four digits in a row (any script's digits), as a
@@ -131,7 +133,6 @@ pub fn dateline_date(text: &str, lang: &str) -> Option<Date> {
     while !text.is_char_boundary(cut) {
         cut -= 1;
     }
-    let (_, engine) = dateline_engines().iter().find(|(l, _)| *l == lang)?;
     let has_year = |line: &str| {
         let mut run = 0;
         line.chars().any(|c| {
@@ -139,22 +140,36 @@ pub fn dateline_date(text: &str, lang: &str) -> Option<Date> {
             run == 4
         })
     };
+    let langs: &[&str] = if lang == "en" { &["en"] } else { &[lang, "en"] };
+    let engines: Vec<&Engine> = langs.iter().filter_map(|l| dateline_engines().iter().find(|(name, _)| name == l).map(|(_, e)| e)).collect();
     let lines = text[..cut].split_inclusive('\n').filter(|line| !line.trim().is_empty()).take(4);
     lines.filter(|line| has_year(line)).find_map(|line| {
-        engine.extract(line).into_iter().find_map(|x| {
-            let s = &x.said;
-            let (Some(y), Some(m), Some(d)) = (s.year, s.month, s.day) else { return None };
-            if s.two_digit_year || s.rel.is_some() || s.that {
-                return None;
-            }
-            // What precedes it on its line: a place name in capitals, or Telugu.
-            let before = &line[..x.start];
-            if before.len() <= 60 && !before.bytes().any(|c| c.is_ascii_lowercase()) {
-                Date::new(y, m, d)
-            } else {
-                None
-            }
+        engines.iter().find_map(|engine| {
+            engine.extract(line).into_iter().find_map(|x| {
+                let s = &x.said;
+                let (Some(y), Some(m), Some(d)) = (s.year, s.month, s.day) else { return None };
+                if s.two_digit_year || s.rel.is_some() || s.that {
+                    return None;
+                }
+                let before = &line[..x.start];
+                let before = before.rsplit(['|', '·', '•']).next().unwrap_or(before);
+                (before.len() <= 60 && heads_a_dateline(before, &engine.grammar)).then(|| Date::new(y, m, d)).flatten()
+            })
         })
+    })
+}
+
+/// Whether `before` may stand before a dateline's date on its line: no
+/// lower-case Latin letter (a place name in capitals, or Telugu), or a
+/// date stamp's label first ("Published on", "Last updated:"). "The Senate,
+/// on March 11, 2025, voted" is a sentence, no dateline.
+fn heads_a_dateline(before: &str, g: &Grammar) -> bool {
+    let mut folded = String::new();
+    let mut stamped = false;
+    before.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).all(|w| {
+        grammar::fold(w, &mut folded);
+        stamped |= g.ids.get(folded.as_str()).is_some_and(|&id| g.entries[id as usize].stamp);
+        stamped || !w.bytes().any(|b| b.is_ascii_lowercase())
     })
 }
 
@@ -232,6 +247,13 @@ mod tests {
         assert_eq!(dateline_date("", "en"), None);
         assert_eq!(dateline_date("హైదరాబాద్, 2025 మార్చి 11: ముఖ్యమంత్రి నిన్న ఢిల్లీ వెళ్లారు.", "te").map(|d| d.to_string()), Some("2025-03-11".into()));
         assert_eq!(dateline_date("One\nTwo\nThree\nFour\nLONDON 1996-08-30\nText", "en"), None);
+        // A web page's date stamp, after its label or a byline.
+        assert_eq!(dateline_date("Senate passes bill\nUpdated: Mar 11, 2025, 10:30 IST\nThe Senate voted.", "en").map(|d| d.to_string()), Some("2025-03-11".into()));
+        assert_eq!(dateline_date("Senate passes bill\nBy John Smith | March 11, 2025\nThe Senate voted.", "en").map(|d| d.to_string()), Some("2025-03-11".into()));
+        assert_eq!(dateline_date("సమావేశం\nPublished : Tue, Mar 11 2025 10:30 AM\nనిన్న సమావేశం జరిగింది.", "te").map(|d| d.to_string()), Some("2025-03-11".into()));
+        // A sentence is no dateline, nor is a name before the date.
+        assert_eq!(dateline_date("The Senate, on March 11, 2025, voted.", "en"), None);
+        assert_eq!(dateline_date("Senate passes bill\nJohn Smith, March 11, 2025\nThe Senate voted.", "en"), None);
     }
 
     #[test]
