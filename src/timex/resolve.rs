@@ -216,8 +216,8 @@ fn set(s: &Said) -> String {
         return format!("XXXX-{}", se.code());
     }
     // "every day in the morning" is the morning of each day, no period.
-    let each_day = s.unit == Some(Unit::Day) && s.amount.is_none();
-    if let Some(u) = s.unit.filter(|_| !(each_day && !part.is_empty())) {
+    let a_time_each_day = s.unit == Some(Unit::Day) && s.amount.is_none() && !part.is_empty();
+    if let (Some(u), false) = (s.unit, a_time_each_day) {
         return duration_of(s.amount.unwrap_or(Amount::Count(1)), u);
     }
     if !part.is_empty() {
