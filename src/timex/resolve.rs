@@ -344,7 +344,7 @@ fn date(s: &Said, tense: Tense, dct: Option<Date>, anchor: Option<Anchor>) -> Po
         if let Some(d) = anchor.and_then(Anchor::date) {
             return at(pick_weekday(w, s.rel, tense, d), Unit::Day);
         }
-    } else if s.that {
+    } else if s.that && (anchor.is_some() || !before_this_period(s)) {
         // "that day", "the following year": the last date spoken of,
         // shifted by `rel` of the unit.
         let a = anchor;
@@ -473,6 +473,14 @@ fn date(s: &Said, tense: Tense, dct: Option<Date>, anchor: Option<Anchor>) -> Po
         return shifted(d, s.rel.unwrap_or(0) as i64, unit);
     }
     at(d, Unit::Day)
+}
+
+/// "the previous quarter", "the prior year" with no date spoken of before:
+/// in a report these are counted from the reference date, as "last
+/// quarter" is ("up 5% from the prior year"). "the next day", "the day
+/// before" and "that year" follow an event not named, and stay unknown.
+fn before_this_period(s: &Said) -> bool {
+    s.rel.is_some_and(|r| r < 0) && matches!(s.unit, Some(Unit::Month | Unit::Quarter | Unit::Year))
 }
 
 /// The day of the `n`th `weekday` (1 = Monday) of a month counted from day
