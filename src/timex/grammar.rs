@@ -978,9 +978,6 @@ fn action_value(field: Field, v: &str) -> Result<Val, String> {
 /// `text with [span] => TYPE value; TYPE value`.
 fn parse_example(s: &str) -> Result<Example, String> {
     let (input, expect) = s.split_once("=>").ok_or("an example needs `=> TYPE value` (or `=> NONE`)")?;
-    if expect.trim() == "NONE" {
-        return Ok(Example { text: input.trim().to_string(), span: (0, 0), expect: Vec::new() });
-    }
     let input = input.trim();
     let (text, span) = match (input.find('['), input.find(']')) {
         (Some(a), Some(b)) if a < b => {
@@ -989,6 +986,11 @@ fn parse_example(s: &str) -> Result<Example, String> {
         }
         _ => (input.to_string(), (0, input.len())),
     };
+    // A BLOCK's example: its span (the whole text unless bracketed) must
+    // yield nothing.
+    if expect.trim() == "NONE" {
+        return Ok(Example { text, span, expect: Vec::new() });
+    }
     let mut exp = Vec::new();
     for part in expect.split(';') {
         let mut it = part.split_whitespace();
