@@ -196,13 +196,19 @@ fn duration_of(amount: Amount, unit: Unit) -> String {
     }
 }
 
+/// The time of day said, as TIMEX3 writes it after a date: "T15:30" for
+/// a clock time, "TMO" for a part of the day, else nothing.
+fn time_of_day(s: &Said) -> String {
+    match (s.hour24(), s.part) {
+        (Some(h), _) => format!("T{h:02}:{:02}", s.minute.unwrap_or(0)),
+        (None, Some(p)) => format!("T{}", p.code()),
+        (None, None) => String::new(),
+    }
+}
+
 fn set(s: &Said) -> String {
-    // The time of each day: a clock time said, else a part of the day
-    // ("every Monday at 10", "every morning").
-    let part = match s.hour24() {
-        Some(h) => format!("T{h:02}:{:02}", s.minute.unwrap_or(0)),
-        None => s.part.map(|p| format!("T{}", p.code())).unwrap_or_default(),
-    };
+    // The time of each day ("every Monday at 10", "every morning").
+    let part = time_of_day(s);
     if let Some(w) = s.weekday {
         return format!("XXXX-WXX-{w}{part}");
     }
@@ -245,13 +251,7 @@ fn time(s: &Said, implied: Implied, dct: Option<Date>, anchor: Option<Anchor>) -
         }
         v
     };
-    if let Some(h) = s.hour24() {
-        return format!("{day}T{h:02}:{:02}", s.minute.unwrap_or(0));
-    }
-    match s.part {
-        Some(p) => format!("{day}T{}", p.code()),
-        None => day,
-    }
+    day + &time_of_day(s)
 }
 
 /// The day `n` units after `d` (before it for a negative `n`); units
