@@ -140,13 +140,13 @@ pub fn dateline_date(text: &str, lang: &str) -> Option<Date> {
             run == 4
         })
     };
-    let langs: &[&str] = if lang == "en" { &["en"] } else { &[lang, "en"] };
-    let engines: Vec<&Engine> = langs.iter().filter_map(|l| dateline_engines().iter().find(|(name, _)| name == l).map(|(_, e)| e)).collect();
+    let engine = |l: &str| dateline_engines().iter().find(|(name, _)| *name == l).map(|(_, e)| e);
+    let (own, english) = (engine(lang), engine("en").filter(|_| lang != "en"));
     let lines = text[..cut].split_inclusive('\n').filter(|line| !line.trim().is_empty()).take(4);
     lines.filter(|line| has_year(line)).find_map(|line| {
         // English is read again only where a Latin word could name a month.
         let latin = line.bytes().any(|b| b.is_ascii_alphabetic());
-        engines.iter().take(if latin { 2 } else { 1 }).find_map(|engine| {
+        own.into_iter().chain(english.filter(|_| latin)).find_map(|engine| {
             engine.extract(line).into_iter().find_map(|x| {
                 let s = &x.said;
                 let (Some(y), Some(m), Some(d)) = (s.year, s.month, s.day) else { return None };
