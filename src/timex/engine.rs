@@ -1138,11 +1138,10 @@ impl Engine {
             // "from 10 p.m. to 6 a.m.", "from (last) night to morning": an
             // end earlier in the day than the start is the next day's (the
             // day said once, at the start).
-            let order = |p: PartOfDay| [PartOfDay::Morning, PartOfDay::Daytime, PartOfDay::Afternoon, PartOfDay::Evening, PartOfDay::Night].iter().position(|q| *q == p);
             let clock = |s: &Said| s.hour24().map(|h| h as usize * 60 + s.minute.unwrap_or(0) as usize);
             let (ka, kb) = match (clock(a), clock(b)) {
                 (Some(x), Some(y)) => (Some(x), Some(y)),
-                _ => (a.part.and_then(order), b.part.and_then(order)),
+                _ => (a.part.map(PartOfDay::order), b.part.map(PartOfDay::order)),
             };
             if let (Some(pa), Some(pb)) = (ka, kb) {
                 if pb < pa && b.day == a.day && b.month.is_none() {

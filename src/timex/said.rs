@@ -156,6 +156,18 @@ impl PartOfDay {
         })
     }
 
+    /// Its place in the day, morning first: "from night to morning" ends
+    /// the next day.
+    pub fn order(self) -> usize {
+        match self {
+            PartOfDay::Morning => 0,
+            PartOfDay::Daytime => 1,
+            PartOfDay::Afternoon => 2,
+            PartOfDay::Evening => 3,
+            PartOfDay::Night => 4,
+        }
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             PartOfDay::Morning => "MO",
