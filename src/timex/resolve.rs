@@ -433,9 +433,10 @@ fn date(s: &Said, tense: Tense, dct: Option<Date>, anchor: Option<Anchor>) -> Po
     }
     if let (Some(dir), Some(unit)) = (s.dir, s.unit) {
         return match s.amount.unwrap_or(Amount::Count(1)) {
-            // "ఏడాదిన్నర క్రితం" (a year and a half ago) names a month.
-            Amount::Count(n) if s.and_half && unit == Unit::Year => at(d.add_months(dir * (n as i32 * 12 + 6)), Unit::Month),
-            Amount::Count(n) if s.and_half && unit == Unit::Month => at(d.add_months(dir * n as i32).add_days(dir as i64 * 15), Unit::Month),
+            // "ఏడాదిన్నర క్రితం" (a year and a half ago) names a month:
+            // n units, then half of one more.
+            Amount::Count(n) if s.and_half && unit == Unit::Year => at(moved(d, dir as i64 * n, unit).add_months(dir * 6), Unit::Month),
+            Amount::Count(n) if s.and_half && unit == Unit::Month => at(moved(d, dir as i64 * n, unit).add_days(dir as i64 * 15), Unit::Month),
             // "a decade ago" names a year, not a decade.
             Amount::Count(n) if unit >= Unit::Decade => at(moved(d, dir as i64 * n, unit), Unit::Year),
             // "a week from today" names a day.
