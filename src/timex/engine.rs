@@ -5,7 +5,7 @@
 //! element can match, so most tokens cost one hash lookup.
 
 use super::grammar::{class_mask, FastMap, fold, needs_fold, Class, Elem, Field, Grammar, Matcher, Rule, SuffixKind, Val};
-use super::said::{Amount, Extraction, Implied, Modifier, PartOfDay, Said, Tense, TimexType};
+use super::said::{Amount, Extraction, Implied, Modifier, PartOfDay, Said, Tense, TimexType, Unit};
 
 const NONE: u32 = u32::MAX;
 
@@ -885,7 +885,7 @@ impl Engine {
                 let mut end = 0usize;
                 path.clear();
                 self.walk(tokens, rule, 0, i, &mut path, &mut end, &mut cand_path);
-                if end > 0 && best.is_none_or(|(_, e)| end > e) && self.acceptable(text, tokens, rule, i, end) {
+                if end > 0 && best.is_none_or(|(_, e)| end > e) && self.acceptable(text, tokens, rule, i, end) && (!rule.in_parts || parts_fit(tokens, rule, &cand_path)) {
                     best = Some((ri, end));
                     std::mem::swap(&mut best_path, &mut cand_path);
                 }
@@ -1214,6 +1214,18 @@ impl Engine {
     }
 }
 
+/// Whether the two parts of a duration matched by `path` add up ("two
+/// years and six months"; not "two hours and three days").
+fn parts_fit(tokens: &Tokens, rule: &Rule, path: &[(u16, u32)]) -> bool {
+    let mut said = Said::default();
+    for &(ei, ti) in path {
+        if let Some((field, v)) = elem_val(tokens, &rule.elems[ei as usize], &tokens.toks[ti as usize]) {
+            apply(&mut said, field, v);
+        }
+    }
+    said.rest_fits()
+}
+
 /// The field and value a token offers to an element, if it matches it.
 fn elem_val(tokens: &Tokens, e: &Elem, t: &Tok) -> Option<(Field, Val)> {
     match &e.matcher {
@@ -1320,6 +1332,12 @@ pub fn apply(s: &mut Said, field: Field, v: Val) {
         (Field::Era, _) => s.era = int.map(|n| n.signum() as i8),
         (Field::Gran, Val::Unit(u, _)) => s.gran = Some(u),
         (Field::PlusHalf, _) => s.and_half = true,
+        (Field::RestAmount, Val::Int(n)) => s.rest.push((n, Unit::Second)),
+        (Field::RestUnit, Val::Unit(u, _)) => {
+            if let Some(part) = s.rest.last_mut() {
+                part.1 = u;
+            }
+        }
         _ => {}
     }
 }

@@ -30,7 +30,9 @@
 //!
 //! Pattern elements: `CLASS` (a typed slot: MONTH, DAY, YEAR, NUM ...),
 //! `CLASS:field` (the slot's value goes to another field: `ORD:quarter`),
-//! `CLASS=value` (only that value: `UNIT=Q`), a literal word or punctuation
+//! `NUM:rest-amount UNIT:rest-unit` (a further part of a duration, "three
+//! hours [and nine minutes]": the match stands only when the units get
+//! smaller), `CLASS=value` (only that value: `UNIT=Q`), a literal word or punctuation
 //! (`the`, `,`; `^election` only when written with a capital), alternatives
 //! `to|through` (of one token each), `?` after an element for
 //! optional, `~` between elements for "no space between" (`YEAR~-~NUM`), and
@@ -322,6 +324,9 @@ pub enum Field {
     Gran,
     /// "and a half", "1/2": half a unit more.
     PlusHalf,
+    /// The second part of "three hours and nine minutes".
+    RestAmount,
+    RestUnit,
     None,
 }
 
@@ -356,6 +361,8 @@ impl Field {
             "era" => Era,
             "gran" => Gran,
             "plushalf" => PlusHalf,
+            "rest-amount" => RestAmount,
+            "rest-unit" => RestUnit,
             "none" => None,
             _ => return Option::None,
         })
@@ -488,6 +495,9 @@ pub struct Rule {
     /// Refuse the match in a sentence with a word of a sports report
     /// ("scored early in the second half").
     pub not_in_sport: bool,
+    /// A duration said in two units (a `rest-unit` slot): it stands only
+    /// when the second unit is the smaller ("three hours and nine minutes").
+    pub in_parts: bool,
     /// The line in the data file, for messages.
     pub line: usize,
 }
@@ -799,7 +809,8 @@ impl Grammar {
             let field = Field::parse(f).ok_or_else(|| format!("unknown field {f:?}"))?;
             acts.push((field, action_value(field, v)?));
         }
-        Ok(Rule { id: head[1].to_string(), kind, block, elems, actions: acts, examples: Vec::new(), not_after_name, not_before_name, not_after_number, fiscal_year, not_in_sport, line })
+        let in_parts = elems.iter().any(|e| e.field == Some(Field::RestUnit));
+        Ok(Rule { id: head[1].to_string(), kind, block, elems, actions: acts, examples: Vec::new(), not_after_name, not_before_name, not_after_number, fiscal_year, not_in_sport, in_parts, line })
     }
 
     fn parse_elem(&mut self, part: &str, buf: &mut String) -> Result<Elem, String> {

@@ -161,6 +161,9 @@ fn duration(s: &Said) -> String {
     }
     let Some(unit) = s.unit else { return "PXX".to_string() };
     let amount = s.amount.unwrap_or(if s.plural { Amount::Vague } else { Amount::Count(1) });
+    if let (Amount::Count(n), false) = (amount, s.rest.is_empty()) {
+        return duration_in_parts(n, unit, &s.rest);
+    }
     match (amount, s.and_half) {
         (Amount::Count(n), true) => duration_and_half(n, unit),
         _ => duration_of(amount, unit),
@@ -184,6 +187,41 @@ fn duration_and_half(n: i64, unit: Unit) -> String {
         Unit::Minute => format!("PT{n}M30S"),
         Unit::Second => format!("PT{n}S"),
     }
+}
+
+/// A duration said in several units, as one value: "three hours and nine
+/// minutes" = PT3H9M. ISO 8601 writes no weeks beside days, so a week counts
+/// as 7 days (P2W + 3 days = P17D); quarters and halves count in months,
+/// decades and centuries in years.
+fn duration_in_parts(amount: i64, unit: Unit, rest: &[(i64, Unit)]) -> String {
+    // Years, months, days; hours, minutes, seconds.
+    let mut n = [0i64; 6];
+    for &(k, unit) in std::iter::once(&(amount, unit)).chain(rest) {
+        let (i, times) = match unit {
+            Unit::Century => (0, 100),
+            Unit::Decade => (0, 10),
+            Unit::Year => (0, 1),
+            Unit::Half => (1, 6),
+            Unit::Quarter => (1, 3),
+            Unit::Month => (1, 1),
+            Unit::Week => (2, 7),
+            Unit::Day | Unit::Weekend => (2, 1),
+            Unit::Hour => (3, 1),
+            Unit::Minute => (4, 1),
+            Unit::Second => (5, 1),
+        };
+        n[i] += k * times;
+    }
+    let mut v = "P".to_string();
+    for (i, code) in ["Y", "M", "D", "H", "M", "S"].iter().enumerate() {
+        if i == 3 && n[3..].iter().any(|&k| k > 0) {
+            v.push('T');
+        }
+        if n[i] > 0 {
+            v.push_str(&format!("{}{code}", n[i]));
+        }
+    }
+    v
 }
 
 fn duration_of(amount: Amount, unit: Unit) -> String {
@@ -430,6 +468,11 @@ fn date(s: &Said, tense: Tense, dct: Option<Date>, anchor: Option<Anchor>) -> Po
     }
     if let Some(n) = s.dayrel {
         return at(d.add_days(n as i64), Unit::Day);
+    }
+    if let (Some(dir), Some(unit), Some(Amount::Count(n)), Some(&(_, smallest))) = (s.dir, s.unit, s.amount, s.rest.last()) {
+        // "two years and three months ago": every part, to the smallest unit.
+        let moved_by_all = s.rest.iter().fold(moved(d, dir as i64 * n, unit), |d, &(k, u)| moved(d, dir as i64 * k, u));
+        return at(moved_by_all, smallest);
     }
     if let (Some(dir), Some(unit)) = (s.dir, s.unit) {
         return match s.amount.unwrap_or(Amount::Count(1)) {

@@ -324,6 +324,11 @@ pub struct Said {
     pub gran: Option<Unit>,
     /// Half a unit more than the amount: "2 1/2 years", "an hour and a half".
     pub and_half: bool,
+    /// The smaller parts of a duration said in several units, in order:
+    /// the nine minutes of "three hours and nine minutes" (PT3H9M). An
+    /// amount slot opens a part (its unit a placeholder), the unit slot
+    /// after it names the unit.
+    pub rest: Vec<(i64, Unit)>,
 }
 
 impl Said {
@@ -331,6 +336,25 @@ impl Said {
     /// the reference day's, or that of a date just before it).
     pub fn says_a_date(&self) -> bool {
         self.year.is_some() || self.month.is_some() || self.weekday.is_some() || self.dayrel.is_some() || self.that || self.rel.is_some() && self.unit.is_some_and(|u| u >= Unit::Day)
+    }
+
+    /// Whether a duration's further parts, when there are any, can be
+    /// added to its first: ever smaller units after a count ("two years and
+    /// three months"), not "two hours and three days" or "a weekend and a
+    /// day".
+    pub fn rest_fits(&self) -> bool {
+        if self.rest.is_empty() {
+            return true;
+        }
+        let (Some(first), Some(Amount::Count(_)), false) = (self.unit, self.amount, self.and_half) else { return false };
+        let mut larger = first;
+        for &(_, unit) in &self.rest {
+            if unit >= larger || unit == Unit::Weekend || larger == Unit::Weekend {
+                return false;
+            }
+            larger = unit;
+        }
+        true
     }
 
     /// Whether it names one day ("March 5", "Friday", "tomorrow").
