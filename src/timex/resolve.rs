@@ -548,6 +548,10 @@ fn nth_weekday(y: i32, m: u8, weekday: u8, n: i64, from: u8) -> Option<u8> {
 fn day_of_month(s: &Said, y: Option<i32>, m: u8) -> Option<u8> {
     match (s.day, s.weekday, s.ordinal, y) {
         (from, Some(w), Some(n), Some(y)) => nth_weekday(y, m, w, n, from.unwrap_or(1)),
+        // "the first week of April": the week that holds the month's first
+        // Thursday, as ISO 8601 counts a year's first week (most of its days
+        // fall in the month); "the last week of March", its last Thursday.
+        (None, None, Some(n), Some(y)) if s.gran == Some(Unit::Week) => nth_weekday(y, m, 4, n, 1),
         (d, ..) => d,
     }
 }
