@@ -136,6 +136,8 @@ pub fn resolve(x: &Extraction, dct: Option<Date>, anchor: Option<Anchor>) -> (St
             let p = match (date(s, x.implied.tense, dct, anchor), s.gran) {
                 // "the week of March 6": the week that holds the day.
                 (Point::Day(Some(y), Some(m), Some(d)), Some(Unit::Week)) => Date::new(y, m, d).map_or(unknown(Unit::Week), |d| at(d, Unit::Week)),
+                // "the March quarter": the quarter that holds the month.
+                (Point::Day(y, Some(m), None), Some(Unit::Quarter)) => Point::Quarter(y, (m - 1) / 3 + 1),
                 (p, _) => p,
             };
             match (p, s.part) {
