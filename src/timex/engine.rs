@@ -1055,6 +1055,12 @@ impl Engine {
         if prev.kind != TimexType::Date || !prev.said.names_a_day() || prev.end > start {
             return false;
         }
+        // A day named earlier in the same sentence: "Sunday's game started
+        // at 8:07 p.m.".
+        let sentence = tokens.toks[f].sentence;
+        if tokens.toks[..f].iter().rev().take_while(|t| t.end > prev.start).all(|t| t.sentence == sentence) {
+            return true;
+        }
         // The tokens between, last first (a pre-modifier of the time's own
         // skipped): at most two.
         let between = tokens.toks[..f].iter().rev().skip_while(|t| t.start >= start).take_while(|t| t.start >= prev.end);
