@@ -416,8 +416,13 @@ fn date(s: &Said, tense: Tense, dct: Option<Date>, anchor: Option<Anchor>) -> Po
     // "రెండు దశాబ్దాల తరువాత" (two decades after) in a past sentence counts
     // from the last date spoken of ("... 1947. Two decades after, in
     // 1967"), not from the reference date, which would put it ahead.
+    // Without such a date the day is not known: counted from the reference
+    // date, "పదేళ్ల తర్వాత ... చేరింది" (reached it after ten years) would
+    // fall ten years ahead.
+    let counts_on_in_past = s.dir > Some(0) && s.amount.is_some() && tense == Tense::Past;
     let dct = match anchor {
-        Some(a) if s.dir > Some(0) && s.amount.is_some() && tense == Tense::Past => Some(a.date().unwrap_or(Date { year: a.year, month: a.month.unwrap_or(1), day: 1 })),
+        Some(a) if counts_on_in_past => Some(a.date().unwrap_or(Date { year: a.year, month: a.month.unwrap_or(1), day: 1 })),
+        None if counts_on_in_past => None,
         _ => dct,
     };
     let Some(d) = dct else { return unresolved(s) };
