@@ -92,7 +92,10 @@ impl TimexRecogniser {
             let (value, point) = resolve::resolve(&x, start.or(dct), if x.implied.day_of_previous { previous } else { anchor });
             previous = point.and_then(|p| p.anchor());
             if let Some(a) = previous {
-                if !x.said.that {
+                // Anaphora and shifts ("a year earlier", "the year-ago
+                // quarter") are counted from the anchor; they do not become
+                // it, or a second "a year ago" would go back two years.
+                if !x.said.that && x.said.dir.is_none() {
                     anchor = Some(a);
                 }
             }
