@@ -494,8 +494,18 @@ fn date(s: &Said, tense: Tense, dct: Option<Date>, anchor: Option<Anchor>) -> Po
             Amount::Count(n) => shifted(d, dir as i64 * n, unit),
             Amount::Vague if dir < 0 => Point::Ref(RefKind::Past),
             Amount::Vague => Point::Ref(RefKind::Future),
-            // "1.5 years ago": the day is not known to a unit.
-            Amount::Decimal(..) => unknown(unit),
+            // "1.5 years ago" is 18 months back, "2.5 weeks ago" 17 days: the
+            // fraction counted in the next smaller unit (whole ones), named
+            // to the month (a week for weeks). Smaller units stay unknown.
+            Amount::Decimal(scaled, places) => {
+                let back = |per_unit: i64| dir as i64 * scaled * per_unit / 10i64.pow(places as u32);
+                match unit {
+                    Unit::Year => at(d.add_months(back(12) as i32), Unit::Month),
+                    Unit::Month => at(d.add_days(back(30)), Unit::Month),
+                    Unit::Week => at(d.add_days(back(7)), Unit::Week),
+                    _ => unknown(unit),
+                }
+            }
         };
     }
     if let (Some(Unit::Weekend), None) = (s.unit, s.rel) {
