@@ -61,6 +61,26 @@ impl Tokens {
     }
 }
 
+/// The candidate rules of a token that several rule lists feed (by word,
+/// stem and each class), merged once for each (word, stem, classes): most
+/// such tokens are numbers and the same few words. Kept across the
+/// documents of one engine, as sorting the unions again for every
+/// document cost more than any rule.
+#[derive(Default)]
+pub struct MergedRules {
+    /// The engine the unions were made for (its address).
+    engine: usize,
+    index: FastMap<(u32, u32, u32), (u32, u32)>,
+    store: Vec<u16>,
+}
+
+/// What extraction reuses from one document to the next.
+#[derive(Default)]
+pub struct Scratch {
+    pub tokens: Tokens,
+    pub merged: MergedRules,
+}
+
 fn digit_value(c: char) -> Option<u32> {
     match c {
         '0'..='9' => Some(c as u32 - '0' as u32),
@@ -819,23 +839,24 @@ impl Engine {
 
     /// All expressions in `text`, in order, not overlapping.
     pub fn extract(&self, text: &str) -> Vec<Extraction> {
-        self.extract_reusing(text, &mut Tokens::default())
+        self.extract_reusing(text, &mut Scratch::default())
     }
 
-    /// `extract` with the token lists of `tokens` reused.
-    pub fn extract_reusing(&self, text: &str, tokens: &mut Tokens) -> Vec<Extraction> {
-        classify(&self.grammar, &self.endings, text, tokens);
-        self.extract_tokens(text, tokens)
+    /// `extract` with the token lists and merged rule lists of `scratch`
+    /// reused.
+    pub fn extract_reusing(&self, text: &str, scratch: &mut Scratch) -> Vec<Extraction> {
+        classify(&self.grammar, &self.endings, text, &mut scratch.tokens);
+        self.extract_tokens(text, &scratch.tokens, &mut scratch.merged)
     }
 
-    pub fn extract_tokens<'e>(&'e self, text: &str, tokens: &Tokens) -> Vec<Extraction> {
+    pub fn extract_tokens<'e>(&'e self, text: &str, tokens: &Tokens, merged: &mut MergedRules) -> Vec<Extraction> {
         let toks = &tokens.toks;
         let mut out = Vec::new();
-        // The candidate rules of a token that several lists feed, merged once
-        // per document for each (word, stem, classes): most such tokens are
-        // numbers and the same few words.
-        let mut merged: FastMap<(u32, u32, u32), (u32, u32)> = FastMap::default();
-        let mut store: Vec<u16> = Vec::new();
+        let me = self as *const Engine as usize;
+        if merged.engine != me {
+            *merged = MergedRules { engine: me, ..MergedRules::default() };
+        }
+        let MergedRules { index, store, .. } = merged;
         let mut lists: Vec<(&'e [u16], &'e Ahead)> = Vec::new();
         let mut path: Vec<(u16, u32)> = Vec::new();
         let (mut cand_path, mut best_path): (Vec<(u16, u32)>, Vec<(u16, u32)>) = (Vec::new(), Vec::new());
@@ -866,7 +887,7 @@ impl Engine {
             let cands: &[u16] = if let [(rules, _)] = lists[..] {
                 rules
             } else {
-                let (a, z) = *merged.entry((t.word, t.stem, t.mask)).or_insert_with(|| {
+                let (a, z) = *index.entry((t.word, t.stem, t.mask)).or_insert_with(|| {
                     let a = store.len();
                     let mut union: Vec<u16> = lists.iter().flat_map(|(rules, _)| rules.iter().copied()).collect();
                     union.sort_unstable();

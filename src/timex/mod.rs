@@ -46,7 +46,7 @@ use std::sync::{Mutex, OnceLock};
 use crate::date::Date;
 use crate::pipeline::Recogniser;
 use crate::span::{Document, Span};
-use engine::{Engine, Tokens};
+use engine::{Engine, Scratch};
 use grammar::Grammar;
 use resolve::Anchor;
 use said::Extraction;
@@ -54,9 +54,9 @@ use said::Extraction;
 pub struct TimexRecogniser {
     lang: String,
     engine: Engine,
-    /// Token lists reused from one document to the next (a second caller
-    /// at the same time gets fresh ones).
-    scratch: Mutex<Tokens>,
+    /// Token lists and merged rule lists reused from one document to the
+    /// next (a second caller at the same time gets fresh ones).
+    scratch: Mutex<Scratch>,
 }
 
 impl TimexRecogniser {
