@@ -1235,7 +1235,7 @@ impl Engine {
                 }
             }
             let day_of_previous = rule.kind == TimexType::Time && !said.says_a_date() && out.last().is_some_and(|p| self.day_before(text, tokens, p, f, start));
-            let implied = Implied { tense: tense_near(&self.grammar, tokens, f, l), day_of_previous, after_previous: k == 1 && end_after_start };
+            let implied = Implied { tense: tense_near(&self.grammar, text, tokens, f, l), day_of_previous, after_previous: k == 1 && end_after_start };
             out.push(Extraction { start, end, kind: rule.kind, rule: rule.id.clone(), said, implied, range_end: k == 1 });
         }
     }
@@ -1372,7 +1372,7 @@ pub fn apply(s: &mut Said, field: Field, v: Val) {
 /// The nearest tense cue in the sentence, looking up to 12 tokens each way.
 /// An auxiliary takes the tense of the cue right after it: "were planning",
 /// "was expected" look ahead, though "were" and "was" alone look back.
-fn tense_near(g: &Grammar, tokens: &Tokens, first: usize, last: usize) -> Tense {
+fn tense_near(g: &Grammar, text: &str, tokens: &Tokens, first: usize, last: usize) -> Tense {
     let toks = &tokens.toks;
     let sent = toks[first].sentence;
     let entry = |t: &Tok| (t.word != NONE).then(|| &g.entries[t.word as usize]);
@@ -1419,17 +1419,28 @@ fn tense_near(g: &Grammar, tokens: &Tokens, first: usize, last: usize) -> Tense 
     // side (what lies beyond it is what it reports) and is only a fallback
     // for a cue on the other side: "'... will leave Thursday,' Castro said".
     let weak = |i: usize, d: usize| d > 2 && entry(&toks[i]).is_some_and(|e| e.report);
-    let (mut open, mut fallback) = ([true, true], None);
-    for d in 1..=12usize {
-        let sides = [first.checked_sub(d), Some(last + d).filter(|&i| i < toks.len())];
-        for (side, i) in sides.into_iter().enumerate() {
-            let Some(i) = i.filter(|&i| open[side] && has_cue(i)) else { continue };
-            if !weak(i, d) {
-                return cue(i);
+    // First within the expression's clause, between commas: "a man, who
+    // pleaded guilty in March, will be sentenced next month". Then anywhere
+    // in the sentence ("On Monday, the company said").
+    let comma = |i: usize| toks[i].kind == Kind::Punct && matches!(&text[toks[i].start..toks[i].end], "," | ";");
+    let clause_start = (0..first).rev().find(|&i| toks[i].sentence != sent || comma(i)).map_or(0, |i| i + 1);
+    let clause_end = (last + 1..toks.len()).find(|&i| toks[i].sentence != sent || comma(i)).unwrap_or(toks.len());
+    for (lo, hi) in [(clause_start, clause_end), (0, toks.len())] {
+        let (mut open, mut fallback) = ([true, true], None);
+        for d in 1..=12usize {
+            let sides = [first.checked_sub(d).filter(|&i| i >= lo), Some(last + d).filter(|&i| i < hi)];
+            for (side, i) in sides.into_iter().enumerate() {
+                let Some(i) = i.filter(|&i| open[side] && has_cue(i)) else { continue };
+                if !weak(i, d) {
+                    return cue(i);
+                }
+                open[side] = false;
+                fallback.get_or_insert(i);
             }
-            open[side] = false;
-            fallback.get_or_insert(i);
+        }
+        if let Some(i) = fallback.filter(|_| lo == 0 && hi == toks.len()) {
+            return cue(i);
         }
     }
-    fallback.map_or(Tense::Unknown, cue)
+    Tense::Unknown
 }
