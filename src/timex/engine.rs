@@ -1137,6 +1137,7 @@ impl Engine {
                 }
             }
             let (y, m, unit, plural) = (parts[1].0.year, parts[1].0.month, parts[1].0.unit, parts[1].0.plural);
+            let (hour, pm) = (parts[1].0.hour, parts[1].0.pm);
             let p0 = &mut parts[0].0;
             if p0.year.is_none() && p0.decade.is_none() {
                 p0.year = y;
@@ -1148,6 +1149,12 @@ impl Engine {
                 // "six to eight weeks": the unit said once, at the end.
                 p0.unit = unit;
                 p0.plural = plural;
+            }
+            if let (None, Some(h0), Some(h1), Some(pm)) = (p0.pm, p0.hour, hour, pm) {
+                // "from 2 to 4 p.m.": a.m./p.m. said once, at the end; a
+                // start later on the clock is in the other half ("11 to 2
+                // p.m." starts at 11 a.m.).
+                p0.pm = Some(if h0 % 12 <= h1 % 12 { pm } else { !pm });
             }
         }
         // The end of "from August to March" or "(last) Friday to Monday"
