@@ -852,6 +852,8 @@ impl Engine {
     pub fn extract_tokens<'e>(&'e self, text: &str, tokens: &Tokens, merged: &mut MergedRules) -> Vec<Extraction> {
         let toks = &tokens.toks;
         let mut out = Vec::new();
+        // A scratch lives beside its engine (TimexRecogniser), so the
+        // address names the engine for as long as the unions are kept.
         let me = self as *const Engine as usize;
         if merged.engine != me {
             *merged = MergedRules { engine: me, ..MergedRules::default() };
@@ -1069,9 +1071,11 @@ impl Engine {
         true
     }
 
-    /// Whether `prev` is a date with its day that a clock time starting at
-    /// byte `start` (token `f`) follows with nothing between but a comma or
-    /// a `link date-time` word: "March 5 at 3 p.m.", "Friday, 9 a.m.".
+    /// Whether `prev` is a date with its day whose day a clock time
+    /// starting at byte `start` (token `f`) takes: one earlier in the same
+    /// sentence ("Sunday's game started at 8:07 p.m."), or right before it
+    /// with nothing between but a comma or a `link date-time` word ("March
+    /// 5 at 3 p.m.", "Friday, 9 a.m.").
     fn day_before(&self, text: &str, tokens: &Tokens, prev: &Extraction, f: usize, start: usize) -> bool {
         if prev.kind != TimexType::Date || !prev.said.names_a_day() || prev.end > start {
             return false;
@@ -1248,8 +1252,8 @@ impl Engine {
     }
 }
 
-/// Whether the two parts of a duration matched by `path` add up ("two
-/// years and six months"; not "two hours and three days").
+/// Whether the parts of a duration matched by `path` add up ("two years
+/// and six months"; not "two hours and three days").
 fn parts_fit(tokens: &Tokens, rule: &Rule, path: &[(u16, u32)]) -> bool {
     let mut said = Said::default();
     for &(ei, ti) in path {
@@ -1376,7 +1380,8 @@ pub fn apply(s: &mut Said, field: Field, v: Val) {
     }
 }
 
-/// The nearest tense cue in the sentence, looking up to 12 tokens each way.
+/// The nearest tense cue in the expression's clause (between commas), else
+/// in its sentence, looking up to 12 tokens each way.
 /// An auxiliary takes the tense of the cue right after it: "were planning",
 /// "was expected" look ahead, though "were" and "was" alone look back.
 fn tense_near(g: &Grammar, text: &str, tokens: &Tokens, first: usize, last: usize) -> Tense {

@@ -324,7 +324,8 @@ pub enum Field {
     Gran,
     /// "and a half", "1/2": half a unit more.
     PlusHalf,
-    /// The second part of "three hours and nine minutes".
+    /// A further part of a duration: the nine minutes of "three hours and
+    /// nine minutes".
     RestAmount,
     RestUnit,
     None,
@@ -495,8 +496,9 @@ pub struct Rule {
     /// Refuse the match in a sentence with a word of a sports report
     /// ("scored early in the second half").
     pub not_in_sport: bool,
-    /// A duration said in two units (a `rest-unit` slot): it stands only
-    /// when the second unit is the smaller ("three hours and nine minutes").
+    /// A duration said in several units (a `rest-unit` slot): it stands
+    /// only when each unit is smaller than the one before ("three hours and
+    /// nine minutes").
     pub in_parts: bool,
     /// The line in the data file, for messages.
     pub line: usize,

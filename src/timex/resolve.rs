@@ -207,6 +207,7 @@ fn duration_in_parts(amount: i64, unit: Unit, rest: &[(i64, Unit)]) -> String {
             Unit::Quarter => (1, 3),
             Unit::Month => (1, 1),
             Unit::Week => (2, 7),
+            // No weekend gets here: Said::rest_fits refuses it.
             Unit::Day | Unit::Weekend => (2, 1),
             Unit::Hour => (3, 1),
             Unit::Minute => (4, 1),

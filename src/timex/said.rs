@@ -385,8 +385,10 @@ impl Said {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Implied {
     pub tense: Tense,
-    /// A clock time said without a day, right after a date that has one
-    /// ("March 5 at 3 p.m.", "11/29/2000 10:45 AM"): it is that day's.
+    /// A clock time said without a day, after a date that has one, right
+    /// before it or earlier in its sentence ("March 5 at 3 p.m.",
+    /// "11/29/2000 10:45 AM", "Sunday's game started at 8:07 p.m."): it is
+    /// that day's.
     pub day_of_previous: bool,
     /// The end of a range said without a year ("from August to March",
     /// "Dec. 28 to Jan. 3"): it falls after the range's start, not simply
