@@ -295,6 +295,20 @@ fn time(s: &Said, implied: Implied, dct: Option<Date>, anchor: Option<Anchor>) -
     day + &time_of_day(s)
 }
 
+/// Half of `unit` in a smaller one, and the unit a date moved by so much
+/// is named to: half a year is 6 months (to the month), half a week 3 days
+/// (to the week).
+fn half_of(unit: Unit) -> Option<(i64, Unit, Unit)> {
+    Some(match unit {
+        Unit::Century => (50, Unit::Year, Unit::Year),
+        Unit::Decade => (5, Unit::Year, Unit::Year),
+        Unit::Year => (6, Unit::Month, Unit::Month),
+        Unit::Month => (15, Unit::Day, Unit::Month),
+        Unit::Week => (3, Unit::Day, Unit::Week),
+        _ => return None,
+    })
+}
+
 /// The day `n` units after `d` (before it for a negative `n`); units
 /// shorter than a day leave the day as it is.
 fn moved(d: Date, n: i64, unit: Unit) -> Date {
@@ -484,10 +498,13 @@ fn date(s: &Said, tense: Tense, dct: Option<Date>, anchor: Option<Anchor>) -> Po
     }
     if let (Some(dir), Some(unit)) = (s.dir, s.unit) {
         return match s.amount.unwrap_or(Amount::Count(1)) {
-            // "ఏడాదిన్నర క్రితం" (a year and a half ago) names a month:
-            // n units, then half of one more.
-            Amount::Count(n) if s.and_half && unit == Unit::Year => at(moved(d, dir as i64 * n, unit).add_months(dir * 6), Unit::Month),
-            Amount::Count(n) if s.and_half && unit == Unit::Month => at(moved(d, dir as i64 * n, unit).add_days(dir as i64 * 15), Unit::Month),
+            // "ఏడాదిన్నర క్రితం" (a year and a half ago) names a month, "a
+            // week and a half ago" a week: n units, then half of one more
+            // in the next smaller unit (whole ones).
+            Amount::Count(n) if s.and_half && half_of(unit).is_some() => {
+                let (k, smaller, named) = half_of(unit).expect("checked");
+                at(moved(moved(d, dir as i64 * n, unit), dir as i64 * k, smaller), named)
+            }
             // "a decade ago" names a year, not a decade.
             Amount::Count(n) if unit >= Unit::Decade => at(moved(d, dir as i64 * n, unit), Unit::Year),
             // "a week from today" names a day.
