@@ -481,7 +481,10 @@ pub struct Rule {
     pub block: bool,
     pub elems: Vec<Elem>,
     pub actions: Vec<(Field, Val)>,
-    pub examples: Vec<Example>,
+    /// The rule's `e.g.` lines as written (`text with [span] => TYPE
+    /// value`), read by [`parse_example`] only when the examples are run:
+    /// reading them cost each page load more than the rest of the grammar.
+    pub examples: Vec<String>,
     /// Refuse the match after a capitalised word that is not in the word
     /// lists ("Pay ABC 2000", "Windows 2000").
     pub not_after_name: bool,
@@ -629,8 +632,7 @@ impl Grammar {
             }
             if let Some(ex) = trimmed.strip_prefix("e.g. ") {
                 let rule = self.rules.last_mut().ok_or_else(|| bad(name, line_no, "an example before any rule"))?;
-                let example = parse_example(ex).map_err(|m| bad(name, line_no, m))?;
-                rule.examples.push(example);
+                rule.examples.push(ex.to_string());
                 continue;
             }
             let (head, body) = trimmed.split_once(": ").or_else(|| trimmed.strip_suffix(':').map(|h| (h, ""))).ok_or_else(|| bad(name, line_no, "expected `class value: words` or `rule id TYPE: pattern`"))?;
@@ -989,7 +991,7 @@ fn action_value(field: Field, v: &str) -> Result<Val, String> {
 }
 
 /// `text with [span] => TYPE value; TYPE value`.
-fn parse_example(s: &str) -> Result<Example, String> {
+pub fn parse_example(s: &str) -> Result<Example, String> {
     let (input, expect) = s.split_once("=>").ok_or("an example needs `=> TYPE value` (or `=> NONE`)")?;
     let input = input.trim();
     let (text, span) = match (input.find('['), input.find(']')) {

@@ -203,11 +203,18 @@ mod tests {
         for lang in crate::LANGUAGES {
             let r = TimexRecogniser::new(lang).unwrap();
             for rule in &r.engine.grammar.rules {
+                let mut examples = Vec::new();
+                for raw in &rule.examples {
+                    match grammar::parse_example(raw) {
+                        Ok(ex) => examples.push(ex),
+                        Err(m) => failures.push(format!("[{lang}] rule {} (line {}): example {raw:?}: {m}", rule.id, rule.line)),
+                    }
+                }
                 if rule.block {
                     // A blocking rule's examples must yield nothing at all,
                     // or nothing over the part in brackets when it has them
                     // ("The strike [will last] two weeks").
-                    for ex in &rule.examples {
+                    for ex in &examples {
                         checked += 1;
                         let spans = r.spans(&ex.text, Some(dct));
                         if spans.iter().any(|s| s.start < ex.span.1 && s.end > ex.span.0) || !ex.expect.is_empty() {
@@ -217,7 +224,7 @@ mod tests {
                     continue;
                 }
                 let joined = r.engine.grammar.joined_ranges && rule.elems.iter().any(|e| e.separator);
-                for ex in &rule.examples {
+                for ex in &examples {
                     checked += 1;
                     // A language that joins ranges gives one span for the two
                     // expressions an example lists, valued "first/second".
