@@ -295,16 +295,17 @@ fn time(s: &Said, implied: Implied, dct: Option<Date>, anchor: Option<Anchor>) -
     day + &time_of_day(s)
 }
 
-/// Half of `unit` in a smaller one, and the unit a date moved by so much
-/// is named to: half a year is 6 months (to the month), half a week 3 days
-/// (to the week).
-fn half_of(unit: Unit) -> Option<(i64, Unit, Unit)> {
+/// How many of a smaller unit `unit` counts, and the unit a date moved by
+/// a fraction of it is named to: for "a year and a half ago" and "1.5
+/// years ago" a year is 12 months (named to the month), a week 7 days
+/// (named to the week).
+fn in_smaller(unit: Unit) -> Option<(i64, Unit, Unit)> {
     Some(match unit {
-        Unit::Century => (50, Unit::Year, Unit::Year),
-        Unit::Decade => (5, Unit::Year, Unit::Year),
-        Unit::Year => (6, Unit::Month, Unit::Month),
-        Unit::Month => (15, Unit::Day, Unit::Month),
-        Unit::Week => (3, Unit::Day, Unit::Week),
+        Unit::Century => (100, Unit::Year, Unit::Year),
+        Unit::Decade => (10, Unit::Year, Unit::Year),
+        Unit::Year => (12, Unit::Month, Unit::Month),
+        Unit::Month => (30, Unit::Day, Unit::Month),
+        Unit::Week => (7, Unit::Day, Unit::Week),
         _ => return None,
     })
 }
@@ -497,14 +498,20 @@ fn date(s: &Said, tense: Tense, dct: Option<Date>, anchor: Option<Anchor>) -> Po
         return at(moved_by_all, smallest);
     }
     if let (Some(dir), Some(unit)) = (s.dir, s.unit) {
-        return match s.amount.unwrap_or(Amount::Count(1)) {
-            // "ఏడాదిన్నర క్రితం" (a year and a half ago) names a month, "a
-            // week and a half ago" a week: n units, then half of one more
-            // in the next smaller unit (whole ones).
-            Amount::Count(n) if s.and_half && half_of(unit).is_some() => {
-                let (k, smaller, named) = half_of(unit).expect("checked");
-                at(moved(moved(d, dir as i64 * n, unit), dir as i64 * k, smaller), named)
+        // A fraction of a unit counts in the next smaller one (whole ones):
+        // "ఏడాదిన్నర క్రితం" (a year and a half ago) is 18 months back,
+        // named to the month; "1.5 years ago" too; "a week and a half ago"
+        // is 10 days back, named to the week. Smaller units stay whole or
+        // unknown.
+        if let Some((per, smaller, named)) = in_smaller(unit) {
+            let sign = dir as i64;
+            match s.amount {
+                Some(Amount::Count(n)) if s.and_half => return at(moved(moved(d, sign * n, unit), sign * per / 2, smaller), named),
+                Some(Amount::Decimal(scaled, places)) => return at(moved(d, sign * scaled * per / 10i64.pow(places as u32), smaller), named),
+                _ => {}
             }
+        }
+        return match s.amount.unwrap_or(Amount::Count(1)) {
             // "a decade ago" names a year, not a decade.
             Amount::Count(n) if unit >= Unit::Decade => at(moved(d, dir as i64 * n, unit), Unit::Year),
             // "a week from today" names a day.
@@ -512,18 +519,8 @@ fn date(s: &Said, tense: Tense, dct: Option<Date>, anchor: Option<Anchor>) -> Po
             Amount::Count(n) => shifted(d, dir as i64 * n, unit),
             Amount::Vague if dir < 0 => Point::Ref(RefKind::Past),
             Amount::Vague => Point::Ref(RefKind::Future),
-            // "1.5 years ago" is 18 months back, "2.5 weeks ago" 17 days: the
-            // fraction counted in the next smaller unit (whole ones), named
-            // to the month (a week for weeks). Smaller units stay unknown.
-            Amount::Decimal(scaled, places) => {
-                let back = |per_unit: i64| dir as i64 * scaled * per_unit / 10i64.pow(places as u32);
-                match unit {
-                    Unit::Year => at(d.add_months(back(12) as i32), Unit::Month),
-                    Unit::Month => at(d.add_days(back(30)), Unit::Month),
-                    Unit::Week => at(d.add_days(back(7)), Unit::Week),
-                    _ => unknown(unit),
-                }
-            }
+            // "2.5 days ago": the day is not known.
+            Amount::Decimal(..) => unknown(unit),
         };
     }
     if let (Some(Unit::Weekend), None) = (s.unit, s.rel) {
