@@ -53,7 +53,7 @@ use said::Extraction;
 
 pub struct TimexRecogniser {
     lang: String,
-    engine: Engine,
+    engine: &'static Engine,
     /// Token lists and merged rule lists reused from one document to the
     /// next (a second caller at the same time gets fresh ones).
     scratch: Mutex<Scratch>,
@@ -62,7 +62,7 @@ pub struct TimexRecogniser {
 impl TimexRecogniser {
     /// The recogniser for `lang` from the compiled-in language data.
     pub fn new(lang: &str) -> Result<TimexRecogniser, crate::Error> {
-        Ok(TimexRecogniser { lang: lang.to_string(), engine: Engine::new(Grammar::load(lang)?), scratch: Mutex::default() })
+        Ok(TimexRecogniser { lang: lang.to_string(), engine: engine(lang)?, scratch: Mutex::default() })
     }
 
     /// Phase one only: the typed extractions.
@@ -113,9 +113,22 @@ impl TimexRecogniser {
     }
 }
 
-fn dateline_engines() -> &'static [(&'static str, Engine)] {
+/// The engine of each language compiled in, built once per process and
+/// shared by every recogniser of the language and by the dateline reader
+/// (loading the grammars is most of the start-up; the dateline reader had
+/// loaded both a second time).
+fn engines() -> &'static [(&'static str, Engine)] {
     static ENGINES: OnceLock<Vec<(&'static str, Engine)>> = OnceLock::new();
     ENGINES.get_or_init(|| crate::LANGUAGES.iter().filter_map(|l| Grammar::load(l).ok().map(|g| (*l, Engine::new(g)))).collect())
+}
+
+/// The shared engine of `lang`, or why there is none (no such language,
+/// or data that does not load).
+fn engine(lang: &str) -> Result<&'static Engine, crate::Error> {
+    match engines().iter().find(|(l, _)| *l == lang) {
+        Some((_, e)) => Ok(e),
+        None => Grammar::load(lang).and(Err(crate::Error::UnknownLanguage(lang.to_string()))),
+    }
 }
 
 /// The date in a dateline near the top: "WASHINGTON, March 11, 2025 —",
@@ -143,8 +156,7 @@ pub fn dateline_date(text: &str, lang: &str) -> Option<Date> {
             run == 4
         })
     };
-    let engine = |l: &str| dateline_engines().iter().find(|(name, _)| *name == l).map(|(_, e)| e);
-    let (own, english) = (engine(lang), engine("en").filter(|_| lang != "en"));
+    let (own, english) = (engine(lang).ok(), engine("en").ok().filter(|_| lang != "en"));
     let lines = text[..cut].split_inclusive('\n').filter(|line| !line.trim().is_empty()).take(4);
     lines.filter(|line| has_year(line)).find_map(|line| {
         // English is read again only where a Latin word could name a month.
@@ -280,5 +292,15 @@ mod tests {
         let spans = r.spans("The vote is on March 11; yesterday was busy; next year too. Rent is due on the 20th.", None);
         let values: Vec<&str> = spans.iter().map(|s| s.value.as_deref().unwrap()).collect();
         assert_eq!(values, ["XXXX-03-11", "XXXX-XX-XX", "XXXX", "XXXX-XX-20"]);
+    }
+
+    /// A language's grammar is loaded once per process: its recognisers
+    /// share one engine; a language without data is an error.
+    #[test]
+    fn recognisers_of_a_language_share_its_engine() {
+        let (a, b) = (TimexRecogniser::new("te").unwrap(), TimexRecogniser::new("te").unwrap());
+        assert!(std::ptr::eq(a.engine, b.engine));
+        assert!(!std::ptr::eq(a.engine, TimexRecogniser::new("en").unwrap().engine));
+        assert_eq!(TimexRecogniser::new("xx").err(), Some(crate::Error::UnknownLanguage("xx".into())));
     }
 }
