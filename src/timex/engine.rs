@@ -1245,11 +1245,20 @@ impl Engine {
                     j += 1;
                 }
             }
-            let day_of_previous = rule.kind == TimexType::Time && !said.says_a_date() && out.last().is_some_and(|p| self.day_before(text, tokens, p, f, start));
-            let implied = Implied { tense: tense_near(&self.grammar, text, tokens, f, l), day_of_previous, after_previous: k == 1 && end_after_start };
+            let tense = tense_near(&self.grammar, text, tokens, f, l);
+            let day_of_previous = rule.kind == TimexType::Time
+                && !said.says_a_date()
+                && out.iter().rev().find(|p| !matches!(p.kind, TimexType::Duration | TimexType::Set)).is_some_and(|p| self.day_before(text, tokens, p, f, start) || (said.hour.is_some() && tense == Tense::Past && day_in_sentence_before(tokens, p, f)));
+            let implied = Implied { tense, day_of_previous, after_previous: k == 1 && end_after_start };
             out.push(Extraction { start, end, kind: rule.kind, rule: rule.id.clone(), said, implied, range_end: k == 1 });
         }
     }
+}
+
+/// Whether `prev` names a day in the sentence right before token `f`'s.
+fn day_in_sentence_before(tokens: &Tokens, prev: &Extraction, f: usize) -> bool {
+    let sentence = tokens.toks[f].sentence;
+    prev.kind == TimexType::Date && prev.said.names_a_day() && sentence > 0 && tokens.toks[..f].iter().rev().find(|t| t.start < prev.end).is_some_and(|t| t.sentence + 1 == sentence)
 }
 
 /// Whether the parts of a duration matched by `path` add up ("two years

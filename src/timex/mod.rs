@@ -75,8 +75,11 @@ impl TimexRecogniser {
         // The last date spoken of, for anaphora ("that day", "four days
         // earlier"), and the point of the expression just before, whose day
         // a clock time right after it takes ("the following Monday at 3
-        // p.m."), even when that one is itself anaphoric.
-        let (mut anchor, mut previous): (Option<Anchor>, Option<Anchor>) = (None, None);
+        // p.m."), even when that one is itself anaphoric; and the point of
+        // the last date or time, for a clock time that takes the day of
+        // one before it with a duration between ("on Monday ... 10
+        // seconds apart at 2:50 p.m.").
+        let (mut anchor, mut previous, mut last_point): (Option<Anchor>, Option<Anchor>, Option<Anchor>) = (None, None, None);
         let mut out: Vec<Span> = Vec::new();
         let extractions = match self.scratch.try_lock() {
             Ok(mut tokens) => self.engine.extract_reusing(text, &mut tokens),
@@ -89,8 +92,11 @@ impl TimexRecogniser {
             if start.is_some() {
                 x.implied.tense = said::Tense::Future;
             }
-            let (value, point) = resolve::resolve(&x, start.or(dct), if x.implied.day_of_previous { previous } else { anchor });
+            let (value, point) = resolve::resolve(&x, start.or(dct), if x.implied.day_of_previous { last_point } else { anchor });
             previous = point.and_then(|p| p.anchor());
+            if !matches!(x.kind, said::TimexType::Duration | said::TimexType::Set) {
+                last_point = previous;
+            }
             if let Some(a) = previous {
                 // Anaphora and shifts ("a year earlier", "the year-ago
                 // quarter") are counted from the anchor; they do not become

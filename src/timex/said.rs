@@ -387,8 +387,9 @@ pub struct Implied {
     pub tense: Tense,
     /// A clock time said without a day, after a date that has one, right
     /// before it or earlier in its sentence ("March 5 at 3 p.m.",
-    /// "11/29/2000 10:45 AM", "Sunday's game started at 8:07 p.m."): it is
-    /// that day's.
+    /// "11/29/2000 10:45 AM", "Sunday's game started at 8:07 p.m."), or in
+    /// the sentence before when its own tells of the past ("Bombs exploded
+    /// on Monday. The blasts went off at 2:50 p.m."): it is that day's.
     pub day_of_previous: bool,
     /// The end of a range said without a year ("from August to March",
     /// "Dec. 28 to Jan. 3"): it falls after the range's start, not simply
