@@ -745,9 +745,11 @@ fn pick_season_year(se: Season, rel: Option<i32>, tense: Tense, d: Date) -> i32 
         (Some(r), _) if r > 0 => if this > cur { this } else { this + 4 },
         // "this winter" said in March is the one just past, "this spring"
         // said in January the one ahead: the nearest of that name, and of
-        // two as near the one ahead ("this winter" in August, whatever the
-        // verb: "released a plan for this winter").
-        (Some(_), _) => [this, this - 4, this + 4].into_iter().min_by_key(|&i| ((i - cur).abs(), i < cur)).unwrap_or(this),
+        // two as near the one of the reference year, whatever the verb
+        // ("released a plan for this winter" in August is the winter
+        // ahead; "spent three months in hospital this summer" in December
+        // the summer past).
+        (Some(_), _) => [this, this - 4, this + 4].into_iter().min_by_key(|&i| ((i - cur).abs(), i != this)).unwrap_or(this),
         (None, _) => {
             // Winter is dated by the year of its December.
             let (start, _) = se.months();
