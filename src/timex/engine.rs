@@ -1249,10 +1249,21 @@ impl Engine {
             let day_of_previous = rule.kind == TimexType::Time
                 && !said.says_a_date()
                 && out.iter().rev().find(|p| !matches!(p.kind, TimexType::Duration | TimexType::Set)).is_some_and(|p| self.day_before(text, tokens, p, f, start) || (said.hour.is_some() && tense == Tense::Past && day_in_sentence_before(tokens, p, f)));
-            let implied = Implied { tense, day_of_previous, after_previous: k == 1 && end_after_start };
+            let year_of_previous = said.month.is_some()
+                && said.year.is_none()
+                && !said.that
+                && said.rel.is_none()
+                && k == 0
+                && out.last().is_some_and(|p| p.kind == TimexType::Date && (p.said.year.is_some() || p.implied.year_of_previous) && p.said.dir.is_none() && !p.said.that && same_sentence(tokens, p, f));
+            let implied = Implied { tense, day_of_previous, year_of_previous, after_previous: k == 1 && end_after_start };
             out.push(Extraction { start, end, kind: rule.kind, rule: rule.id.clone(), said, implied, range_end: k == 1 });
         }
     }
+}
+
+/// Whether `prev` ends in token `f`'s sentence.
+fn same_sentence(tokens: &Tokens, prev: &Extraction, f: usize) -> bool {
+    tokens.toks[..f].iter().rev().find(|t| t.start < prev.end).is_some_and(|t| t.sentence == tokens.toks[f].sentence)
 }
 
 /// Whether `prev` names a day in the sentence right before token `f`'s.

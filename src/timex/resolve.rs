@@ -133,7 +133,11 @@ pub fn resolve(x: &Extraction, dct: Option<Date>, anchor: Option<Anchor>) -> (St
         TimexType::Set => (set(s), None),
         TimexType::Time => (time(s, x.implied, dct, anchor), None),
         TimexType::Date => {
-            let p = match (date(s, x.implied.tense, dct, anchor), s.gran) {
+            let said_or_implied = match anchor.filter(|_| x.implied.year_of_previous) {
+                Some(a) => calendar(s, Some(a.year)),
+                None => date(s, x.implied.tense, dct, anchor),
+            };
+            let p = match (said_or_implied, s.gran) {
                 // "the week of March 6": the week that holds the day.
                 (Point::Day(Some(y), Some(m), Some(d)), Some(Unit::Week)) => Date::new(y, m, d).map_or(unknown(Unit::Week), |d| at(d, Unit::Week)),
                 // "the March quarter": the quarter that holds the month.

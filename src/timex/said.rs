@@ -391,6 +391,10 @@ pub struct Implied {
     /// the sentence before when its own tells of the past ("Bombs exploded
     /// on Monday. The blasts went off at 2:50 p.m."): it is that day's.
     pub day_of_previous: bool,
+    /// A month said without a year after a year said earlier in the same
+    /// sentence ("In 2010, he moved to Paris on June 3"): that year's when
+    /// the text has no reference date.
+    pub year_of_previous: bool,
     /// The end of a range said without a year ("from August to March",
     /// "Dec. 28 to Jan. 3"): it falls after the range's start, not simply
     /// nearest the reference date.
