@@ -418,9 +418,9 @@ fn date(s: &Said, tense: Tense, dct: Option<Date>, anchor: Option<Anchor>) -> Po
                 (Some(a), None) if n == 0 => Point::Day(Some(a.year), a.month, None),
                 _ => Point::Day(None, None, None),
             },
-            (Some(Unit::Week), _, _) => match a.and_then(Anchor::date) {
-                Some(d) => shifted(d, n as i64, Unit::Week),
-                None => unknown(Unit::Week),
+            (Some(u @ (Unit::Week | Unit::Weekend)), _, _) => match a.and_then(Anchor::date) {
+                Some(d) => shifted(d, n as i64, u),
+                None => unknown(u),
             },
             (Some(Unit::Month), _, _) => match a {
                 Some(Anchor { year, month: Some(m), .. }) => at(Date { year, month: m, day: 1 }.add_months(n), Unit::Month),
