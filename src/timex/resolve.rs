@@ -140,6 +140,12 @@ pub fn resolve(x: &Extraction, dct: Option<Date>, anchor: Option<Anchor>) -> (St
             let p = match (said_or_implied, s.gran) {
                 // "the week of March 6": the week that holds the day.
                 (Point::Day(Some(y), Some(m), Some(d)), Some(Unit::Week)) => Date::new(y, m, d).map_or(unknown(Unit::Week), |d| at(d, Unit::Week)),
+                // "వచ్చే నెల మొదటి వారంలో" (in the first week of next month): the
+                // month is known only now.
+                (Point::Day(Some(y), Some(m), None), Some(Unit::Week)) if s.ordinal.is_some() => {
+                    let d = day_of_month(s, Some(y), m).and_then(|d| Date::new(y, m, d));
+                    d.map_or(unknown(Unit::Week), |d| at(d, Unit::Week))
+                }
                 // "the March quarter": the quarter that holds the month.
                 (Point::Day(y, Some(m), None), Some(Unit::Quarter)) => Point::Quarter(y, (m - 1) / 3 + 1),
                 (p, _) => p,
