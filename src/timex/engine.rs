@@ -1426,6 +1426,9 @@ fn tense_near(g: &Grammar, text: &str, tokens: &Tokens, first: usize, last: usiz
         }
     };
     let ahead_after_aux = |i: usize| entry(&toks[i]).is_some_and(|e| e.ahead_after_aux) && i.checked_sub(1).and_then(|p| entry(&toks[p])).is_some_and(|p| p.aux);
+    // Only before the expression: in "took office in June vowing to
+    // retain", "took" tells when June was.
+    let ahead_before_to = |i: usize| i < first && entry(&toks[i]).is_some_and(|e| e.ahead_before_to) && next_word(i).is_some_and(|n| &text[n.start..n.end] == "to");
     // A past form after "be", "to" or a modal is a participle or a bare
     // verb, no cue: "will be held Friday", "to last until the summer",
     // "will cut rates Friday".
@@ -1433,7 +1436,7 @@ fn tense_near(g: &Grammar, text: &str, tokens: &Tokens, first: usize, last: usiz
     let cue = |i: usize| {
         let t = &toks[i];
         match (entry(t), after_aux(i), i.checked_sub(1).map(|p| &toks[p])) {
-            _ if ahead_after_aux(i) => Tense::Future,
+            _ if ahead_after_aux(i) || ahead_before_to(i) => Tense::Future,
             (Some(e), Some(verb), _) if e.aux => verb,
             // "ran until Monday": the verb, unless it defers ("postponed until").
             (Some(e), _, Some(prev)) if e.yields && prev.sentence == sent && prev.tense == Tense::Past && !bare(i - 1) && !entry(prev).is_some_and(|p| p.defers) => Tense::Past,
@@ -1445,7 +1448,7 @@ fn tense_near(g: &Grammar, text: &str, tokens: &Tokens, first: usize, last: usiz
         // An auxiliary without a tense of its own is a cue before a word
         // that points ahead only after one ("is set").
         let aux_ahead = entry(t).is_some_and(|e| e.aux) && set_ahead(i);
-        t.sentence == sent && !bare(i) && (t.tense != Tense::Unknown || aux_ahead)
+        t.sentence == sent && !bare(i) && (t.tense != Tense::Unknown || aux_ahead || ahead_before_to(i))
     };
     // A reporting verb further than two tokens away ends the search on its
     // side (what lies beyond it is what it reports) and is only a fallback
