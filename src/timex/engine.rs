@@ -1448,7 +1448,10 @@ fn tense_near(g: &Grammar, text: &str, tokens: &Tokens, first: usize, last: usiz
         // An auxiliary without a tense of its own is a cue before a word
         // that points ahead only after one ("is set").
         let aux_ahead = entry(t).is_some_and(|e| e.aux) && set_ahead(i);
-        t.sentence == sent && !bare(i) && (t.tense != Tense::Unknown || aux_ahead || ahead_before_to(i))
+        // "Until Thursday, they had not called him a suspect": an "until"
+        // that opens the sentence is no cue; the verb after it tells.
+        let opens = entry(t).is_some_and(|e| e.yields) && (i == 0 || toks[i - 1].sentence != sent);
+        t.sentence == sent && !bare(i) && !opens && (t.tense != Tense::Unknown || aux_ahead || ahead_before_to(i))
     };
     // A reporting verb further than two tokens away ends the search on its
     // side (what lies beyond it is what it reports) and is only a fallback
