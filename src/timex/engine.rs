@@ -1433,9 +1433,19 @@ fn tense_near(g: &Grammar, text: &str, tokens: &Tokens, first: usize, last: usiz
     // verb, no cue: "will be held Friday", "to last until the summer",
     // "will cut rates Friday".
     let bare = |i: usize| toks[i].tense == Tense::Past && i.checked_sub(1).and_then(|p| entry(&toks[p])).is_some_and(|p| p.bare_after);
+    let said_as = |i: usize| &text[toks[i].start..toks[i].end];
+    let past_perfect = |i: usize| match i.checked_sub(1).filter(|&p| toks[p].sentence == sent).map(said_as) {
+        Some("had") => true,
+        Some("been") => i.checked_sub(2).filter(|&p| toks[p].sentence == sent).is_some_and(|p| said_as(p) == "had"),
+        _ => false,
+    };
     let cue = |i: usize| {
         let t = &toks[i];
         match (entry(t), after_aux(i), i.checked_sub(1).map(|p| &toks[p])) {
+            // "had been scheduled to expire at midnight Friday", "had
+            // planned to leave on Monday": a plan told in the past perfect
+            // was for a day now past.
+            _ if t.tense == Tense::Future && past_perfect(i) => Tense::Past,
             _ if ahead_after_aux(i) || ahead_before_to(i) => Tense::Future,
             (Some(e), Some(verb), _) if e.aux => verb,
             // "ran until Monday": the verb, unless it defers ("postponed until").
