@@ -1245,7 +1245,7 @@ impl Engine {
                     j += 1;
                 }
             }
-            let tense = tense_near(&self.grammar, text, tokens, f, l);
+            let tense = if (said.weekday.is_some() || said.month.is_some()) && scheduled_by_is(text, tokens, f) { Tense::Future } else { tense_near(&self.grammar, text, tokens, f, l) };
             let day_of_previous = rule.kind == TimexType::Time
                 && !said.says_a_date()
                 && out.iter().rev().find(|p| !matches!(p.kind, TimexType::Duration | TimexType::Set)).is_some_and(|p| self.day_before(text, tokens, p, f, start) || (said.hour.is_some() && tense == Tense::Past && day_in_sentence_before(tokens, p, f)));
@@ -1259,6 +1259,15 @@ impl Engine {
             out.push(Extraction { start, end, kind: rule.kind, rule: rule.id.clone(), said, implied, range_end: k == 1 });
         }
     }
+}
+
+/// "The vote is Tuesday", "the semifinals are July 19-20", "the hearing is
+/// on Monday": a present "is" right before a day or month schedules it.
+fn scheduled_by_is(text: &str, tokens: &Tokens, f: usize) -> bool {
+    let toks = &tokens.toks;
+    let before = |k: usize| f.checked_sub(k).filter(|&i| toks[i].sentence == toks[f].sentence).map(|i| &text[toks[i].start..toks[i].end]);
+    let is_present = |w: Option<&str>| matches!(w, Some("is" | "are"));
+    is_present(before(1)) || (matches!(before(1), Some("on" | "at")) && is_present(before(2)))
 }
 
 /// Whether `prev` ends in token `f`'s sentence.
