@@ -1336,7 +1336,8 @@ fn valid(field: Field, v: Val) -> bool {
         Field::Minute => (0..=59).contains(&n),
         Field::Year => (10..=2999).contains(&n),
         // A decade is a year ending in 0 ("the 1930's"; "the 1935's" is none).
-        Field::Decade => n % 10 == 0 && (100..=2999).contains(&n),
+        // "90వ దశకం", "the 80's": two digits name a decade of the 1900s.
+        Field::Decade => n % 10 == 0 && ((10..=90).contains(&n) || (100..=2999).contains(&n)),
         Field::Century => (1..=30).contains(&n),
         Field::Amount => n >= 0,
         _ => true,
@@ -1359,7 +1360,7 @@ pub fn apply(s: &mut Said, field: Field, v: Val) {
         (Field::Weekday, _) => s.weekday = int.map(|n| n as u8),
         (Field::Quarter, _) => s.quarter = int.map(|n| n as u8),
         (Field::Half, _) => s.half = int.map(|n| n as u8),
-        (Field::Decade, _) => s.decade = int.map(|n| n as i32),
+        (Field::Decade, _) => s.decade = int.map(|n| if n < 100 { 1900 + n as i32 } else { n as i32 }),
         (Field::Century, _) => s.century = int.map(|n| n as i32),
         (Field::Hour, Val::Clock(h, m)) | (Field::Clock, Val::Clock(h, m)) => {
             s.hour = Some(h);
