@@ -374,8 +374,12 @@ fn classify(g: &Grammar, endings: &Endings, text: &str, into: &mut Tokens) {
                 // The folded word; most words are already folded and are
                 // looked up in place.
                 let key: &str = if r.plain { w } else { folded(w, &mut buf) };
-                // A joiner left at the end ("మార్చ్\u{200C}") changes nothing.
-                let key = key.trim_end_matches(['\u{200C}', '\u{200D}']);
+                // A joiner left at either end ("మార్చ్\u{200C}", a stray one
+                // before "\u{200D}ఐదు") changes nothing. One before the word
+                // stays outside the span: after a space it belongs to the
+                // space's grapheme cluster.
+                let key = key.trim_matches(['\u{200C}', '\u{200D}']);
+                tok.start += w.len() - w.trim_start_matches(['\u{200C}', '\u{200D}']).len();
                 let caps = w.chars().next().is_some_and(char::is_uppercase);
                 tok.capital = caps;
                 let mut entry = g.ids.get(key).copied();
