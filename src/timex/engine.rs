@@ -1099,6 +1099,17 @@ impl Engine {
         })
     }
 
+    /// "The vote is Tuesday", "the semifinals are July 19-20", "the hearing
+    /// is on Monday": a present copula (`tense schedules`) right before the
+    /// expression starting at token `f`, or before a known word of no class
+    /// ("on") right before it, schedules it.
+    fn scheduled(&self, tokens: &Tokens, f: usize) -> bool {
+        let toks = &tokens.toks;
+        let before = |k: usize| f.checked_sub(k).map(|i| &toks[i]).filter(|t| t.sentence == toks[f].sentence && t.word != NONE);
+        let schedules = |t: Option<&Tok>| t.is_some_and(|t| self.grammar.entries[t.word as usize].schedules);
+        schedules(before(1)) || (before(1).is_some_and(|t| t.mask == 0) && schedules(before(2)))
+    }
+
     fn emit(&self, text: &str, tokens: &Tokens, rule: &Rule, path: &[(u16, u32)], floor: usize, out: &mut Vec<Extraction>) {
         let toks = &tokens.toks;
         let mut parts: Vec<(Said, usize, usize)> = Vec::with_capacity(2);
@@ -1249,7 +1260,7 @@ impl Engine {
                     j += 1;
                 }
             }
-            let tense = if (said.weekday.is_some() || said.month.is_some()) && scheduled_by_is(text, tokens, f) { Tense::Future } else { tense_near(&self.grammar, text, tokens, f, l) };
+            let tense = if (said.weekday.is_some() || said.month.is_some()) && self.scheduled(tokens, f) { Tense::Future } else { tense_near(&self.grammar, text, tokens, f, l) };
             let day_of_previous = rule.kind == TimexType::Time
                 && !said.says_a_date()
                 && out.iter().rev().find(|p| !matches!(p.kind, TimexType::Duration | TimexType::Set)).is_some_and(|p| self.day_before(text, tokens, p, f, start) || (said.hour.is_some() && tense == Tense::Past && day_in_sentence_before(tokens, p, f)));
@@ -1263,15 +1274,6 @@ impl Engine {
             out.push(Extraction { start, end, kind: rule.kind, rule: rule.id.clone(), said, implied, range_end: k == 1 });
         }
     }
-}
-
-/// "The vote is Tuesday", "the semifinals are July 19-20", "the hearing is
-/// on Monday": a present "is" right before a day or month schedules it.
-fn scheduled_by_is(text: &str, tokens: &Tokens, f: usize) -> bool {
-    let toks = &tokens.toks;
-    let before = |k: usize| f.checked_sub(k).filter(|&i| toks[i].sentence == toks[f].sentence).map(|i| &text[toks[i].start..toks[i].end]);
-    let is_present = |w: Option<&str>| matches!(w, Some("is" | "are"));
-    is_present(before(1)) || (matches!(before(1), Some("on" | "at")) && is_present(before(2)))
 }
 
 /// Whether `prev` ends in token `f`'s sentence.
@@ -1442,16 +1444,16 @@ fn tense_near(g: &Grammar, text: &str, tokens: &Tokens, first: usize, last: usiz
     let ahead_after_aux = |i: usize| entry(&toks[i]).is_some_and(|e| e.ahead_after_aux) && i.checked_sub(1).and_then(|p| entry(&toks[p])).is_some_and(|p| p.aux);
     // Only before the expression: in "took office in June vowing to
     // retain", "took" tells when June was.
-    let ahead_before_to = |i: usize| i < first && entry(&toks[i]).is_some_and(|e| e.ahead_before_to) && next_word(i).is_some_and(|n| &text[n.start..n.end] == "to");
+    let ahead_before_to = |i: usize| i < first && entry(&toks[i]).is_some_and(|e| e.ahead_before_infinitive) && next_word(i).and_then(entry).is_some_and(|n| n.infinitive);
     // A past form after "be", "to" or a modal is a participle or a bare
     // verb, no cue: "will be held Friday", "to last until the summer",
     // "will cut rates Friday".
     let bare = |i: usize| toks[i].tense == Tense::Past && i.checked_sub(1).and_then(|p| entry(&toks[p])).is_some_and(|p| p.bare_after);
-    let said_as = |i: usize| &text[toks[i].start..toks[i].end];
-    let past_perfect = |i: usize| match i.checked_sub(1).filter(|&p| toks[p].sentence == sent).map(said_as) {
-        Some("had") => true,
-        Some("been") => i.checked_sub(2).filter(|&p| toks[p].sentence == sent).is_some_and(|p| said_as(p) == "had"),
-        _ => false,
+    // Right after "had", or "had" and an auxiliary ("had been").
+    let perfect_at = |k: Option<usize>| k.filter(|&p| toks[p].sentence == sent).and_then(|p| entry(&toks[p])).is_some_and(|e| e.perfect);
+    let past_perfect = |i: usize| {
+        let aux_before = i.checked_sub(1).filter(|&p| toks[p].sentence == sent).and_then(|p| entry(&toks[p])).is_some_and(|e| e.aux);
+        perfect_at(i.checked_sub(1)) || (aux_before && perfect_at(i.checked_sub(2)))
     };
     let cue = |i: usize| {
         let t = &toks[i];

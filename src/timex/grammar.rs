@@ -16,7 +16,7 @@
 //! Several words make a phrase (only for `premod`). `word:` lists known words
 //! with no class (so that "In 1990" is not read as a name before a number).
 //! `tense past|future:` lists the cues that give a sentence its tense;
-//! `tense aux|yields|defers|report|future-after-aux|future-after-present-aux|future-before-to|bare-after:`
+//! `tense aux|yields|defers|report|future-after-aux|future-after-present-aux|future-before-infinitive|infinitive|perfect|schedules|bare-after:`
 //! how some of them read with their neighbours (see `WordEntry`).
 //! `ranges: joined` makes a range one expression (default `split`: two).
 //! `sport:` lists words of a sports report, for the flag `not-in-sport`.
@@ -414,9 +414,18 @@ pub struct WordEntry {
     /// The same, only after an auxiliary with no tense of its own: "is to
     /// be held" is ahead, "was to write" and "have been to" are not.
     pub ahead_after_present_aux: bool,
-    /// A verb of intent that points ahead before "to": "vowed to march on
-    /// the weekend" (but "vowed on Monday" is past).
-    pub ahead_before_to: bool,
+    /// A verb of intent that points ahead before an infinitive: "vowed to
+    /// march on the weekend" (but "vowed on Monday" is past).
+    pub ahead_before_infinitive: bool,
+    /// The mark of an infinitive ("to").
+    pub infinitive: bool,
+    /// The auxiliary of the past perfect ("had"): a plan told with it was
+    /// for a day now past ("had been scheduled to expire Friday").
+    pub perfect: bool,
+    /// A present copula that schedules a day or month right after it,
+    /// perhaps across a preposition: "the vote is Tuesday", "the hearing
+    /// is on Monday".
+    pub schedules: bool,
     /// May stand between a date and a clock time of that day ("March 5 at
     /// 3 p.m."): `link date-time:`.
     pub links_date_time: bool,
@@ -709,7 +718,7 @@ impl Grammar {
                 self.entries[id as usize].abbr |= abbr;
                 return Ok(());
             }
-            "tense" if matches!(value, "aux" | "yields" | "defers" | "report" | "future-after-aux" | "future-after-present-aux" | "future-before-to" | "bare-after") => {
+            "tense" if matches!(value, "aux" | "yields" | "defers" | "report" | "future-after-aux" | "future-after-present-aux" | "future-before-infinitive" | "infinitive" | "perfect" | "schedules" | "bare-after") => {
                 let id = self.id(&word);
                 let e = &mut self.entries[id as usize];
                 match value {
@@ -718,7 +727,10 @@ impl Grammar {
                     "report" => e.report = true,
                     "future-after-aux" => e.ahead_after_aux = true,
                     "future-after-present-aux" => e.ahead_after_present_aux = true,
-                    "future-before-to" => e.ahead_before_to = true,
+                    "future-before-infinitive" => e.ahead_before_infinitive = true,
+                    "infinitive" => e.infinitive = true,
+                    "perfect" => e.perfect = true,
+                    "schedules" => e.schedules = true,
                     "bare-after" => e.bare_after = true,
                     _ => e.defers = true,
                 }
