@@ -1261,9 +1261,10 @@ impl Engine {
                 }
             }
             let tense = if (said.weekday.is_some() || said.month.is_some()) && self.scheduled(tokens, f) { Tense::Future } else { tense_near(&self.grammar, text, tokens, f, l) };
-            let day_of_previous = rule.kind == TimexType::Time
+            let day_of_previous = (rule.kind == TimexType::Time
                 && !said.says_a_date()
-                && out.iter().rev().find(|p| !matches!(p.kind, TimexType::Duration | TimexType::Set)).is_some_and(|p| self.day_before(text, tokens, p, f, start) || (said.hour.is_some() && tense == Tense::Past && day_in_sentence_before(tokens, p, f)));
+                && out.iter().rev().find(|p| !matches!(p.kind, TimexType::Duration | TimexType::Set)).is_some_and(|p| self.day_before(text, tokens, p, f, start) || (said.hour.is_some() && tense == Tense::Past && day_in_sentence_before(tokens, p, f))))
+                || (rule.kind == TimexType::Date && said.weekday.is_some() && said.month.is_none() && said.rel.is_none() && out.last().is_some_and(|p| in_apposition(text, tokens, p, f)));
             let year_of_previous = said.month.is_some()
                 && said.year.is_none()
                 && !said.that
@@ -1274,6 +1275,14 @@ impl Engine {
             out.push(Extraction { start, end, kind: rule.kind, rule: rule.id.clone(), said, implied, range_end: k == 1 });
         }
     }
+}
+
+/// Whether a weekday starting at token `f` only restates the day of `prev`,
+/// right before it with nothing between but a bracket or comma: "March 5
+/// (Wednesday)", "ఈ నెల 5వ తేదీ బుధవారం".
+fn in_apposition(text: &str, tokens: &Tokens, prev: &Extraction, f: usize) -> bool {
+    let between = tokens.toks[..f].iter().rev().take_while(|t| t.start >= prev.end);
+    prev.kind == TimexType::Date && prev.said.day.is_some() && between.enumerate().all(|(k, t)| k < 2 && matches!(&text[t.start..t.end], "(" | ","))
 }
 
 /// Whether `prev` ends in token `f`'s sentence.

@@ -133,9 +133,12 @@ pub fn resolve(x: &Extraction, dct: Option<Date>, anchor: Option<Anchor>) -> (St
         TimexType::Set => (set(s), None),
         TimexType::Time => (time(s, x.implied, dct, anchor), None),
         TimexType::Date => {
-            let said_or_implied = match anchor.filter(|_| x.implied.year_of_previous) {
-                Some(a) => calendar(s, Some(a.year)),
-                None => date(s, x.implied.tense, dct, anchor),
+            let restated = anchor.and_then(Anchor::date).filter(|d| x.implied.day_of_previous && s.weekday == Some(d.weekday().index() + 1));
+            let said_or_implied = match (restated, anchor.filter(|_| x.implied.year_of_previous)) {
+                // "March 5 (Wednesday)": that Wednesday.
+                (Some(d), _) => at(d, Unit::Day),
+                (None, Some(a)) => calendar(s, Some(a.year)),
+                (None, None) => date(s, x.implied.tense, dct, anchor),
             };
             let p = match (said_or_implied, s.gran) {
                 // "the week of March 6": the week that holds the day.

@@ -389,7 +389,9 @@ pub struct Implied {
     /// before it or earlier in its sentence ("March 5 at 3 p.m.",
     /// "11/29/2000 10:45 AM", "Sunday's game started at 8:07 p.m."), or in
     /// the sentence before when its own tells of the past ("Bombs exploded
-    /// on Monday. The blasts went off at 2:50 p.m."): it is that day's.
+    /// on Monday. The blasts went off at 2:50 p.m."): it is that day's. A
+    /// weekday right after a date that has its day ("March 5 (Wednesday)")
+    /// is that date when the weekdays agree.
     pub day_of_previous: bool,
     /// A month said without a year after a year said earlier in the same
     /// sentence ("In 2010, he moved to Paris on June 3"): that year's when
