@@ -378,8 +378,15 @@ fn classify(g: &Grammar, endings: &Endings, text: &str, into: &mut Tokens) {
                 // before "\u{200D}ఐదు") changes nothing. One before the word
                 // stays outside the span: after a space it belongs to the
                 // space's grapheme cluster.
-                let key = key.trim_matches(['\u{200C}', '\u{200D}']);
-                tok.start += w.len() - w.trim_start_matches(['\u{200C}', '\u{200D}']).len();
+                let key = key.trim_end_matches(['\u{200C}', '\u{200D}']);
+                // (Both joiners start with the byte E2; most words do not.)
+                let key = if key.as_bytes().first() == Some(&0xE2) {
+                    let trimmed = key.trim_start_matches(['\u{200C}', '\u{200D}']);
+                    tok.start += key.len() - trimmed.len();
+                    trimmed
+                } else {
+                    key
+                };
                 let caps = w.chars().next().is_some_and(char::is_uppercase);
                 tok.capital = caps;
                 let mut entry = g.ids.get(key).copied();
