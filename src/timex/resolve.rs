@@ -420,23 +420,15 @@ fn date(s: &Said, tense: Tense, dct: Option<Date>, anchor: Option<Anchor>) -> Po
         let n = s.rel.unwrap_or(0);
         return match (s.unit, s.season, s.month) {
             (_, Some(se), _) => Point::Season(a.map(|a| a.year + n), se),
-            // "the following March": the first March after the last date
-            // (after its year when only the year was said); "that
-            // December", "December of that year": that year's.
-            (_, _, Some(m)) if n != 0 => match a {
-                Some(a) => {
-                    let (am, ad) = match (a.month, a.day) {
-                        (Some(am), ad) => (am, ad.unwrap_or(15)),
-                        (None, _) if n > 0 => (12, 31),
-                        (None, _) => (1, 1),
-                    };
-                    let key = (m, s.day.unwrap_or(15));
-                    let y = if (n > 0) == (key > (am, ad)) { a.year } else { a.year + n.signum() };
-                    Point::Day(Some(y), Some(m), s.day)
-                }
-                // No date before: from the reference date, as "next March".
-                None => Point::Day(dct.map(|d| pick_year(m, s.day, s.rel, tense, d)), Some(m), s.day),
-            },
+            // "the following March": the first March after the last date,
+            // as "next March" is after the reference date (after the
+            // year's end when only the year was said), and from the
+            // reference date when no date came before; "that December",
+            // "December of that year": that year's.
+            (_, _, Some(m)) if n != 0 => {
+                let from = a.map(|a| a.date().unwrap_or(Date { year: a.year, month: a.month.unwrap_or(if n > 0 { 12 } else { 1 }), day: 1 })).or(dct);
+                Point::Day(from.map(|d| pick_year(m, s.day, s.rel, tense, d)), Some(m), s.day)
+            }
             (_, _, Some(m)) => Point::Day(a.map(|a| a.year), Some(m), s.day),
             (Some(Unit::Day), _, _) => match (a, a.and_then(Anchor::date)) {
                 (_, Some(d)) => at(d.add_days(n as i64), Unit::Day),
