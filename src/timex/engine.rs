@@ -1106,6 +1106,24 @@ impl Engine {
         })
     }
 
+    /// Whether the expression starting at token `f` (byte `start`) takes the
+    /// day of a date before it (see `Implied::day_of_previous`): a clock
+    /// time without a day, after a day in its sentence or right before it
+    /// (durations and sets between do not count), or in the sentence before
+    /// when its own is past; a weekday restating the date right before it.
+    #[allow(clippy::too_many_arguments)]
+    fn takes_day_of_previous(&self, text: &str, tokens: &Tokens, kind: TimexType, said: &Said, tense: Tense, out: &[Extraction], f: usize, start: usize) -> bool {
+        match kind {
+            TimexType::Time if !said.says_a_date() => out.iter().rev().find(|p| !matches!(p.kind, TimexType::Duration | TimexType::Set)).is_some_and(|p| {
+                let sentence_before = tokens.toks[f].sentence.checked_sub(1);
+                self.day_before(text, tokens, p, f, start)
+                    || (said.hour.is_some() && tense == Tense::Past && p.kind == TimexType::Date && p.said.names_a_day() && sentence_before.is_some() && end_sentence(tokens, p, f) == sentence_before)
+            }),
+            TimexType::Date => said.weekday.is_some() && said.month.is_none() && said.rel.is_none() && out.last().is_some_and(|p| in_apposition(text, tokens, p, f)),
+            _ => false,
+        }
+    }
+
     /// "The vote is Tuesday", "the semifinals are July 19-20", "the hearing
     /// is on Monday": a present copula (`tense schedules`) right before the
     /// expression starting at token `f`, or before a known word of no class
@@ -1268,20 +1286,22 @@ impl Engine {
                 }
             }
             let tense = if (said.weekday.is_some() || said.month.is_some()) && self.scheduled(tokens, f) { Tense::Future } else { tense_near(&self.grammar, text, tokens, f, l) };
-            let day_of_previous = (rule.kind == TimexType::Time
-                && !said.says_a_date()
-                && out.iter().rev().find(|p| !matches!(p.kind, TimexType::Duration | TimexType::Set)).is_some_and(|p| self.day_before(text, tokens, p, f, start) || (said.hour.is_some() && tense == Tense::Past && day_in_sentence_before(tokens, p, f))))
-                || (rule.kind == TimexType::Date && said.weekday.is_some() && said.month.is_none() && said.rel.is_none() && out.last().is_some_and(|p| in_apposition(text, tokens, p, f)));
+            let day_of_previous = self.takes_day_of_previous(text, tokens, rule.kind, &said, tense, out, f, start);
             let year_of_previous = said.month.is_some()
                 && said.year.is_none()
                 && !said.that
                 && said.rel.is_none()
                 && k == 0
-                && out.last().is_some_and(|p| p.kind == TimexType::Date && (p.said.year.is_some() || p.implied.year_of_previous) && p.said.dir.is_none() && !p.said.that && same_sentence(tokens, p, f));
+                && out.last().is_some_and(|p| p.kind == TimexType::Date && (p.said.year.is_some() || p.implied.year_of_previous) && p.said.dir.is_none() && !p.said.that && end_sentence(tokens, p, f) == Some(tokens.toks[f].sentence));
             let implied = Implied { tense, day_of_previous, year_of_previous, after_previous: k == 1 && end_after_start };
             out.push(Extraction { start, end, kind: rule.kind, rule: rule.id.clone(), said, implied, range_end: k == 1 });
         }
     }
+}
+
+/// The sentence of the token `prev` ends in (it lies before token `f`).
+fn end_sentence(tokens: &Tokens, prev: &Extraction, f: usize) -> Option<u32> {
+    tokens.toks[..f].iter().rev().find(|t| t.start < prev.end).map(|t| t.sentence)
 }
 
 /// Whether a weekday starting at token `f` only restates the day of `prev`,
@@ -1290,17 +1310,6 @@ impl Engine {
 fn in_apposition(text: &str, tokens: &Tokens, prev: &Extraction, f: usize) -> bool {
     let between = tokens.toks[..f].iter().rev().take_while(|t| t.start >= prev.end);
     prev.kind == TimexType::Date && prev.said.day.is_some() && between.enumerate().all(|(k, t)| k < 2 && matches!(&text[t.start..t.end], "(" | ","))
-}
-
-/// Whether `prev` ends in token `f`'s sentence.
-fn same_sentence(tokens: &Tokens, prev: &Extraction, f: usize) -> bool {
-    tokens.toks[..f].iter().rev().find(|t| t.start < prev.end).is_some_and(|t| t.sentence == tokens.toks[f].sentence)
-}
-
-/// Whether `prev` names a day in the sentence right before token `f`'s.
-fn day_in_sentence_before(tokens: &Tokens, prev: &Extraction, f: usize) -> bool {
-    let sentence = tokens.toks[f].sentence;
-    prev.kind == TimexType::Date && prev.said.names_a_day() && sentence > 0 && tokens.toks[..f].iter().rev().find(|t| t.start < prev.end).is_some_and(|t| t.sentence + 1 == sentence)
 }
 
 /// Whether the parts of a duration matched by `path` add up ("two years
