@@ -15,11 +15,12 @@ bash www/build.sh || fail "the wasm build failed (see above)"
 step "building the lede command (release) for the cross-checks"
 $HOST_CARGO build -q --release --bin lede || fail "cargo build failed"
 
-command -v node >/dev/null || fail "node is missing: apt-get install nodejs npm"
-if ! command -v npm >/dev/null; then
-  step "installing Debian's npm for the browser tests' packages"
+# www/build.sh installs npm (and with it node) only when it needs binaryen
+# from npm; the tests need both in any case.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  step "installing Debian's nodejs and npm for the wasm and browser tests"
   [ -f /tmp/.lede-apt-updated ] || { $SUDO apt-get update -qq >/dev/null && touch /tmp/.lede-apt-updated; }
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends npm >/dev/null || fail "apt-get install npm failed"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null || fail "apt-get install nodejs npm failed"
 fi
 if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans Telugu"; then
   step "installing Debian's chromium and Telugu fonts for the browser tests"
