@@ -1181,8 +1181,13 @@ impl Engine {
                 }
             }
             let (y, m, unit, plural) = (parts[1].0.year, parts[1].0.month, parts[1].0.unit, parts[1].0.plural);
-            let (hour, pm) = (parts[1].0.hour, parts[1].0.pm);
+            let (hour, pm, weekday) = (parts[1].0.hour, parts[1].0.pm, parts[1].0.weekday);
             let p0 = &mut parts[0].0;
+            if p0.hour.is_some() && !p0.says_a_date() {
+                // "from 7 a.m. to 8 p.m. on Sunday": the day said after
+                // the end is the start's too.
+                p0.weekday = weekday;
+            }
             if p0.year.is_none() && p0.decade.is_none() {
                 p0.year = y;
             }
