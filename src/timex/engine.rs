@@ -31,7 +31,7 @@ pub struct Tok {
     /// Range into the document's sense list.
     pub senses: (u32, u32),
     /// The classes of those senses, one bit each ([`Class::bit`]).
-    pub mask: u32,
+    pub mask: u64,
     pub sentence: u32,
     pub tense: Tense,
     /// A capitalised word the lexicon does not know (likely part of a name).
@@ -70,7 +70,7 @@ impl Tokens {
 pub struct MergedRules {
     /// The engine the unions were made for (its address).
     engine: usize,
-    index: FastMap<(u32, u32, u32), (u32, u32)>,
+    index: FastMap<(u32, u32, u64), (u32, u32)>,
     store: Vec<u16>,
 }
 
@@ -722,7 +722,7 @@ pub struct Engine {
 struct Ahead {
     /// 0 when some rule of the list needs no second element (no test).
     reach: usize,
-    mask: u32,
+    mask: u64,
     any_word: bool,
     words: Vec<u32>,
 }
@@ -757,7 +757,7 @@ impl Ahead {
 /// Whether token `t` has one of the classes in `mask`, is one of `words`
 /// (as itself or by its stem), or is a word when `any_word`.
 #[inline]
-fn offers(t: &Tok, mask: u32, any_word: bool, words: &[u32]) -> bool {
+fn offers(t: &Tok, mask: u64, any_word: bool, words: &[u32]) -> bool {
     // A token the lexicon does not know (most) cannot be one of `words`.
     t.mask & mask != 0 || (any_word && t.kind == Kind::Word) || ((t.word & t.stem) != NONE && words.iter().any(|&w| w == t.word || w == t.stem))
 }
@@ -779,7 +779,7 @@ struct Start {
 /// one of the classes in `mask`, or one of the words, or any word.
 #[derive(Clone, Copy)]
 struct Quick {
-    mask: u32,
+    mask: u64,
     any_word: bool,
     n: u8,
     words: [u32; Quick::MAX],

@@ -130,6 +130,10 @@ pub enum Class {
     Weekday,
     /// Plural weekdays ("Mondays"): a recurrence.
     Weekdays,
+    /// The short form of a weekday that names it only before a second
+    /// weekday ("శని, ఆదివారాల్లో", on Saturday and Sunday): alone it is
+    /// an ordinary word (శని, Saturn; గురు, teacher).
+    WeekdayStem,
     Num,
     Ord,
     Day,
@@ -167,23 +171,23 @@ pub enum Class {
     Quantity,
 }
 
-// Every class has a bit in a `u32` mask.
-const _: () = assert!(Class::COUNT <= 32);
+// Every class has a bit in a `u64` mask.
+const _: () = assert!(Class::COUNT <= 64);
 
 impl Class {
     /// How many classes there are (for tables indexed by class).
     pub const COUNT: usize = Class::Quantity as usize + 1;
 
-    /// This class's bit in a class mask (there are at most 32 classes).
+    /// This class's bit in a class mask (there are at most 64 classes).
     #[inline]
-    pub fn bit(self) -> u32 {
+    pub fn bit(self) -> u64 {
         1 << self as u32
     }
 
     /// All classes, in order (for walking the bits of a mask).
     pub const ALL: [Class; Class::COUNT] = {
         use Class::*;
-        [Month, Weekday, Weekdays, Num, Ord, Day, Year, Hour, Min, Decade, Unit, Units, Unit1, Season, Part, Rel, DayRel, Ref, Mod, Dir, Set, Vague, AmPm, Tz, That, Clock, Multiplier, Premod, Postposition, Fused, Measure, Quantity]
+        [Month, Weekday, Weekdays, WeekdayStem, Num, Ord, Day, Year, Hour, Min, Decade, Unit, Units, Unit1, Season, Part, Rel, DayRel, Ref, Mod, Dir, Set, Vague, AmPm, Tz, That, Clock, Multiplier, Premod, Postposition, Fused, Measure, Quantity]
     };
 
     pub fn parse(s: &str) -> Option<Class> {
@@ -192,6 +196,7 @@ impl Class {
             "MONTH" => Month,
             "WEEKDAY" => Weekday,
             "WEEKDAYS" => Weekdays,
+            "WEEKDAYSTEM" => WeekdayStem,
             "NUM" => Num,
             "ORD" => Ord,
             "DAY" => Day,
@@ -230,7 +235,7 @@ impl Class {
         use Class::*;
         match self {
             Month => Field::Month,
-            Weekday | Weekdays => Field::Weekday,
+            Weekday | Weekdays | WeekdayStem => Field::Weekday,
             Num => Field::Amount,
             Ord => Field::Ordinal,
             Day => Field::Day,
@@ -467,7 +472,7 @@ pub struct Elem {
     pub negative: bool,
     /// The classes a `Classes` matcher accepts, one bit each (a quick test
     /// against a token's [`class_mask`] before its senses are read).
-    pub mask: u32,
+    pub mask: u64,
     /// Literals that must be written with a capital (`^election`).
     pub caps: bool,
     /// Only a number with a case ending (`HOUR+`: "11.30కు", at 11.30).
@@ -545,7 +550,7 @@ fn bad(name: &str, line: usize, msg: impl std::fmt::Display) -> Error {
 }
 
 /// The classes of a list of senses, one bit each.
-pub fn class_mask(senses: &[(Class, Val)]) -> u32 {
+pub fn class_mask(senses: &[(Class, Val)]) -> u64 {
     senses.iter().fold(0, |m, (c, _)| m | c.bit())
 }
 
@@ -928,11 +933,12 @@ fn int(v: &str) -> Result<i64, String> {
 fn class_value(class: &str, value: &str) -> Result<(Class, Val), String> {
     let need = |o: Option<Val>| o.ok_or_else(|| format!("bad value {value:?} for {class}"));
     Ok(match class {
-        "month" | "weekday" | "weekdays" | "number" | "num" | "ordinal" | "ord" | "rel" | "dayrel" | "dir" | "multiplier" | "day" | "year" | "decade" => {
+        "month" | "weekday" | "weekdays" | "weekday-stem" | "number" | "num" | "ordinal" | "ord" | "rel" | "dayrel" | "dir" | "multiplier" | "day" | "year" | "decade" => {
             let cls = match class {
                 "month" => Class::Month,
                 "weekday" => Class::Weekday,
                 "weekdays" => Class::Weekdays,
+                "weekday-stem" => Class::WeekdayStem,
                 "number" | "num" => Class::Num,
                 "ordinal" | "ord" => Class::Ord,
                 "rel" => Class::Rel,
