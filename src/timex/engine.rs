@@ -1290,7 +1290,16 @@ impl Engine {
                     j += 1;
                 }
             }
-            let tense = if (said.weekday.is_some() || said.month.is_some()) && self.scheduled(tokens, f) { Tense::Future } else { tense_near(&self.grammar, text, tokens, f, l) };
+            // "at 8:30 p.m. on Sunday": the clock time took this weekday as
+            // its day (context after it); the weekday goes where it went.
+            let dated_clock = out.last().filter(|p| {
+                p.kind == TimexType::Time && said.weekday.is_some() && p.said.weekday == said.weekday && said.month.is_none() && said.rel.is_none() && toks[..f].iter().rev().take_while(|t| t.start >= p.end).count() <= 6
+            });
+            let tense = match dated_clock {
+                Some(p) => p.implied.tense,
+                None if (said.weekday.is_some() || said.month.is_some()) && self.scheduled(tokens, f) => Tense::Future,
+                None => tense_near(&self.grammar, text, tokens, f, l),
+            };
             let day_of_previous = self.takes_day_of_previous(text, tokens, rule.kind, &said, tense, out, f, start);
             let year_of_previous = said.month.is_some()
                 && said.year.is_none()
