@@ -335,6 +335,17 @@ mod tests {
         assert_eq!(value("Trials begin this spring.", "2013-01-20"), "2013-SP");
     }
 
+    /// A month without its day, told in the past: three months ahead is
+    /// further off than nine back; a future verb still looks ahead.
+    #[test]
+    fn a_past_verb_keeps_a_month_a_season_ahead_in_the_past() {
+        let r = TimexRecogniser::new("en").unwrap();
+        let value = |text: &str, dct: &str| r.spans(text, Date::parse(dct).ok()).pop().unwrap().value.unwrap();
+        assert_eq!(value("He left in January.", "2014-10-15"), "2014-01");
+        assert_eq!(value("He will leave in January.", "2014-10-15"), "2015-01");
+        assert_eq!(value("He left in November.", "2014-10-15"), "2014-11");
+    }
+
     /// A language's grammar is loaded once per process: its recognisers
     /// share one engine; a language without data is an error.
     #[test]

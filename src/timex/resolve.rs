@@ -690,8 +690,21 @@ fn pick_year(m: u8, day: Option<u8>, rel: Option<i32>, tense: Tense, d: Date) ->
             }
         }
         Some(_) => d.year,
+        None if day.is_none() => month_year(m, tense, d),
         None => nearest_year(m, day.unwrap_or(15), tense, d),
     }
+}
+
+/// The year of a month said without its day or year. As [`nearest_year`],
+/// but a past verb puts a month ahead twice as far off: "He left in
+/// January", said in October, is last January (three months ahead and
+/// five for the verb had beaten nine months back).
+fn month_year(m: u8, tense: Tense, d: Date) -> i32 {
+    year_scored(m, 15, d, |dist| match tense {
+        Tense::Past if dist > 0 => 2 * dist + 150,
+        Tense::Future if dist < 0 => -dist + 300,
+        _ => dist.abs(),
+    })
 }
 
 /// The year that puts month `m`, day `day` nearest the reference date, a
@@ -709,19 +722,26 @@ fn nearest_year(m: u8, day: u8, tense: Tense, d: Date) -> i32 {
 /// spoken of in the future just after they end ("expects to report
 /// third-quarter results"), so a future verb weighs less there.
 fn nearest_year_with(m: u8, day: u8, tense: Tense, d: Date, past_penalty: i64, future_penalty: i64) -> i32 {
+    year_scored(m, day, d, |dist| {
+        dist.abs()
+            + match tense {
+                Tense::Past if dist > 0 => past_penalty,
+                Tense::Future if dist < 0 => future_penalty,
+                _ => 0,
+            }
+    })
+}
+
+/// Of last year, this year and next, the one whose month `m`, day `day`
+/// scores lowest by its distance in days from `d` (negative before it).
+fn year_scored(m: u8, day: u8, d: Date, score: impl Fn(i64) -> i64) -> i32 {
     let mut best = (i64::MAX, d.year);
     for y in [d.year - 1, d.year, d.year + 1] {
         let day = day.min(crate::date::days_in_month(y, m));
         let Some(c) = Date::new(y, m, day) else { continue };
-        let dist = c.to_days() - d.to_days();
-        let penalty = match tense {
-            Tense::Past if dist > 0 => past_penalty,
-            Tense::Future if dist < 0 => future_penalty,
-            _ => 0,
-        };
-        let score = dist.abs() + penalty;
-        if score < best.0 {
-            best = (score, y);
+        let s = score(c.to_days() - d.to_days());
+        if s < best.0 {
+            best = (s, y);
         }
     }
     best.1
