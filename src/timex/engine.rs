@@ -326,7 +326,9 @@ fn classify(g: &Grammar, endings: &Endings, text: &str, into: &mut Tokens) {
     // is wrapped mid-sentence.
     let wrapped = hard_wrapped(text);
     while let Some(r) = raws.next() {
-        if (r.newlines >= 2 || (r.newlines == 1 && !wrapped)) && !toks.is_empty() {
+        // Not again after a full stop that ended the sentence already: the
+        // paragraph after "... Sunday night." is the very next sentence.
+        if (r.newlines >= 2 || (r.newlines == 1 && !wrapped)) && toks.last().is_some_and(|t| t.sentence == sentence) {
             sentence += 1;
         }
         let s0 = senses.len() as u32;
@@ -1110,14 +1112,14 @@ impl Engine {
     /// day of a date before it (see `Implied::day_of_previous`): a clock
     /// time without a day, after a day in its sentence or right before it
     /// (durations and sets between do not count), or in the sentence before
-    /// when its own is past; a weekday restating the date right before it.
+    /// when its own is past and that day was not told in the future; a weekday restating the date right before it.
     #[allow(clippy::too_many_arguments)]
     fn takes_day_of_previous(&self, text: &str, tokens: &Tokens, kind: TimexType, said: &Said, tense: Tense, out: &[Extraction], f: usize, start: usize) -> bool {
         match kind {
             TimexType::Time if !said.says_a_date() => out.iter().rev().find(|p| !matches!(p.kind, TimexType::Duration | TimexType::Set)).is_some_and(|p| {
                 let sentence_before = tokens.toks[f].sentence.checked_sub(1);
                 self.day_before(text, tokens, p, f, start)
-                    || (said.hour.is_some() && tense == Tense::Past && p.kind == TimexType::Date && p.said.names_a_day() && sentence_before.is_some() && end_sentence(tokens, p, f) == sentence_before)
+                    || (said.hour.is_some() && tense == Tense::Past && p.kind == TimexType::Date && p.said.names_a_day() && p.implied.tense != Tense::Future && sentence_before.is_some() && end_sentence(tokens, p, f) == sentence_before)
             }),
             TimexType::Date => said.weekday.is_some() && said.month.is_none() && said.rel.is_none() && out.last().is_some_and(|p| in_apposition(text, tokens, p, f)),
             _ => false,
