@@ -406,6 +406,21 @@ fn date(s: &Said, tense: Tense, dct: Option<Date>, anchor: Option<Anchor>) -> Po
     if let Some(y) = year {
         return calendar(s, Some(y));
     }
+    if let (true, Some(dir), Some(unit), Some(Amount::Count(n)), Some(a)) = (s.that, s.dir, s.unit, s.amount, anchor) {
+        // "a year earlier" after "on Dec. 31": that day a year before,
+        // named as finely as the last date was (a quarter is handled with
+        // the year-ago quarters below).
+        let named = match (a.date(), a.month, a.quarter) {
+            (Some(_), ..) => Some(Unit::Day),
+            (None, Some(_), _) => Some(Unit::Month),
+            (None, None, None) => Some(Unit::Year),
+            _ => None,
+        };
+        if let Some(named) = named.filter(|&g| unit >= g) {
+            let from = Date { year: a.year, month: a.month.unwrap_or(1), day: a.day.unwrap_or(1) };
+            return at(moved(from, dir as i64 * n, unit), named);
+        }
+    }
     if let (true, Some(w)) = (s.that, s.weekday) {
         // "the following Monday", "the previous Friday": the first such day
         // after or before the last day spoken of; without one, as "next
@@ -413,7 +428,7 @@ fn date(s: &Said, tense: Tense, dct: Option<Date>, anchor: Option<Anchor>) -> Po
         if let Some(d) = anchor.and_then(Anchor::date) {
             return at(pick_weekday(w, s.rel, tense, d), Unit::Day);
         }
-    } else if s.that && (anchor.is_some() || !before_this_period(s)) {
+    } else if s.that && s.dir.is_none() && (anchor.is_some() || !before_this_period(s)) {
         // "that day", "the following year": the last date spoken of,
         // shifted by `rel` of the unit.
         let a = anchor;
