@@ -24,6 +24,8 @@
 //! 2025"), which may stand before a dateline's date.
 //! `link date-time:` lists the words that may join a date and a clock time
 //! of that day ("March 5 at 3 p.m.").
+//! `weekday-stem N:` lists the short forms of a weekday that name it only
+//! where a rule says so (the WEEKDAYSTEM slot: "శని, ఆదివారాల్లో").
 //! `measure:` lists units of measure, money and people (the MEASURE slot:
 //! a number before one is a count, no year). `number 2+half:` and `fused
 //! 1Y+half:` are a count and a half ("రెండున్నర", "ఏడాదిన్నర").
@@ -876,7 +878,11 @@ impl Grammar {
                     Some((c, v)) => (c, Some(v)),
                     None => (a, None),
                 };
+                // A value of the class before wins over a class of the same
+                // name: in "UNITS=H|MIN", MIN is minutes, not the class MIN.
+                let value_of_current = |c: Class| value.is_none() && matches!(c, Class::Unit | Class::Units | Class::Unit1) && Unit::parse(name).is_some();
                 let (class, value) = match (Class::parse(name), value, current) {
+                    (_, None, Some(c)) if value_of_current(c) => (c, Some(name)),
                     (Some(c), v, _) => (c, v),
                     (None, None, Some(c)) => (c, Some(name)),
                     _ => return Err(format!("unknown class {name:?}")),
