@@ -141,8 +141,9 @@ pub fn resolve(x: &Extraction, dct: Option<Date>, anchor: Option<Anchor>) -> (St
                 (None, None) => date(s, x.implied.tense, dct, anchor),
             };
             let p = match (said_or_implied, s.gran) {
-                // "the week of March 6": the week that holds the day.
-                (Point::Day(Some(y), Some(m), Some(d)), Some(Unit::Week)) => Date::new(y, m, d).map_or(unknown(Unit::Week), |d| at(d, Unit::Week)),
+                // "the week of March 6", "the weekend of June 8": the week
+                // (weekend) that holds the day.
+                (Point::Day(Some(y), Some(m), Some(d)), Some(u @ (Unit::Week | Unit::Weekend))) => Date::new(y, m, d).map_or(unknown(u), |d| at(d, u)),
                 // "వచ్చే నెల మొదటి వారంలో" (in the first week of next month): the
                 // month is known only now.
                 (Point::Day(Some(y), Some(m), None), Some(Unit::Week)) if s.ordinal.is_some() => {
