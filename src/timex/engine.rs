@@ -43,6 +43,8 @@ pub struct Tok {
     /// A number with a case ending ("2020లో", in 2020): it ends the phrase,
     /// so no rule takes a word after it ("2020లో 43 లక్షల", "2014లో ప్రారంభం").
     pub closed: bool,
+    /// The word id of that case ending (NONE when none or unknown).
+    pub ending: u32,
     /// Two digits with a leading zero ("06"): may be a year's last two
     /// digits ("2005-06") though under 10.
     pub padded: bool,
@@ -332,15 +334,17 @@ fn classify(g: &Grammar, endings: &Endings, text: &str, into: &mut Tokens) {
             sentence += 1;
         }
         let s0 = senses.len() as u32;
-        let mut tok = Tok { start: r.start, end: r.end, kind: r.kind, gap: r.gap, word: NONE, stem: NONE, senses: (s0, s0), mask: 0, sentence, tense: Tense::Unknown, name_like: false, capital: false, number_word: false, closed: false, padded: r.kind == Kind::Num && r.digits == 2 && r.value < 10 };
+        let mut tok = Tok { start: r.start, end: r.end, kind: r.kind, gap: r.gap, word: NONE, stem: NONE, senses: (s0, s0), mask: 0, sentence, tense: Tense::Unknown, name_like: false, capital: false, number_word: false, closed: false, ending: NONE, padded: r.kind == Kind::Num && r.digits == 2 && r.value < 10 };
         match r.kind {
             Kind::Num => {
                 let mut suffix: Option<SuffixKind> = None;
                 if let Some(n) = raws.peek() {
                     if n.kind == Kind::Word && !n.gap {
-                        if let Some(k) = suffix_chain(g, folded(&text[n.start..n.end], &mut buf)) {
+                        let w = folded(&text[n.start..n.end], &mut buf);
+                        if let Some(k) = suffix_chain(g, w) {
                             suffix = Some(k);
                             tok.closed = k == SuffixKind::Case;
+                            tok.ending = g.ids.get(w).copied().unwrap_or(NONE);
                             tok.end = n.end;
                             raws.next();
                         }
@@ -1310,7 +1314,17 @@ impl Engine {
                 && said.rel.is_none()
                 && k == 0
                 && out.last().is_some_and(|p| p.kind == TimexType::Date && (p.said.year.is_some() || p.implied.year_of_previous) && p.said.dir.is_none() && !p.said.that && end_sentence(tokens, p, f) == Some(tokens.toks[f].sentence));
-            let implied = Implied { tense, day_of_previous, year_of_previous, after_previous: k == 1 && end_after_start };
+            // "began on Feb. 10 and ended on the 12th", "ఈ నెల 10న ... 12న":
+            // a day said alone, in the sentence of a date or the one after.
+            let month_of_previous = said.day.is_some()
+                && said.month.is_none()
+                && said.year.is_none()
+                && said.weekday.is_none()
+                && said.rel.is_none()
+                && !said.that
+                && k == 0
+                && out.last().is_some_and(|p| p.kind == TimexType::Date && p.said.day.is_some() && p.said.dir.is_none() && end_sentence(tokens, p, f).is_some_and(|ps| ps + 1 >= tokens.toks[f].sentence));
+            let implied = Implied { tense, day_of_previous, year_of_previous, month_of_previous, after_previous: k == 1 && end_after_start };
             out.push(Extraction { start, end, kind: rule.kind, rule: rule.id.clone(), said, implied, range_end: k == 1 });
         }
     }
@@ -1353,7 +1367,7 @@ fn elem_val(tokens: &Tokens, e: &Elem, t: &Tok) -> Option<(Field, Val)> {
         }
         // A content word: "in 2024 after a decade" is no rate.
         Matcher::AnyWord => (t.kind == Kind::Word && t.word == NONE).then_some((Field::None, Val::Flag)),
-        Matcher::Classes(_) if t.mask & e.mask == 0 || (e.cased && !t.closed) => None,
+        Matcher::Classes(_) if t.mask & e.mask == 0 || (e.cased && (!t.closed || (e.ending != NONE && e.ending != t.ending))) => None,
         Matcher::Classes(cs) => tokens.senses(t).iter().find_map(|(tc, v)| {
             let ok = cs.iter().any(|(c, constraint)| {
                 c == tc

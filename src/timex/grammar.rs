@@ -44,7 +44,7 @@
 //! is left free for other rules, "Friday" in "10:35 a.m. (0735 GMT) Friday",
 //! "two weeks" after the BLOCK "will last <NUM>"); `!ago|later`
 //! for what must not follow; `HOUR+` for a number with a case ending
-//! ("11.30కు"); `*` for any word outside the word lists (the
+//! ("11.30కు"), `DAY+న` with that ending only ("12న"); `*` for any word outside the word lists (the
 //! counted noun of "four flights a week", never "after" or "the"). A rule of type BLOCK marks
 //! what is not an expression (a rate, "$500 million a year") and keeps other
 //! rules off it. After `=>`, fixed actions that set
@@ -479,6 +479,9 @@ pub struct Elem {
     pub caps: bool,
     /// Only a number with a case ending (`HOUR+`: "11.30కు", at 11.30).
     pub cased: bool,
+    /// With `cased`, the word id of the one ending allowed (`DAY+న`: "12న",
+    /// on the 12th); `u32::MAX` for any.
+    pub ending: u32,
 }
 
 #[derive(Clone, Debug)]
@@ -858,13 +861,18 @@ impl Grammar {
             _ => (part, false),
         };
         if part == "*" {
-            return Ok(Elem { matcher: Matcher::AnyWord, optional, glued: false, field: Some(Field::None), separator, context, negative, mask: 0, caps: false, cased: false });
+            return Ok(Elem { matcher: Matcher::AnyWord, optional, glued: false, field: Some(Field::None), separator, context, negative, mask: 0, caps: false, cased: false, ending: u32::MAX });
         }
         let first = part.chars().next().unwrap_or(' ');
         if first.is_ascii_uppercase() {
-            let (part, cased) = match part.strip_suffix('+') {
-                Some(p) => (p, true),
-                None => (part, false),
+            let (part, cased, ending) = match part.split_once('+') {
+                Some((p, "")) => (p, true, u32::MAX),
+                Some((p, e)) => {
+                    fold(e, buf);
+                    let w = buf.clone();
+                    (p, true, self.id(&w))
+                }
+                None => (part, false, u32::MAX),
             };
             let (alts, field) = match part.split_once(':') {
                 Some((c, f)) => (c, Some(Field::parse(f).ok_or_else(|| format!("unknown field {f:?}"))?)),
@@ -902,7 +910,7 @@ impl Grammar {
                 classes.push((class, constraint));
             }
             let mask = classes.iter().fold(0, |m, (c, _)| m | c.bit());
-            Ok(Elem { matcher: Matcher::Classes(classes), optional, glued: false, field, separator, context, negative, mask, caps: false, cased })
+            Ok(Elem { matcher: Matcher::Classes(classes), optional, glued: false, field, separator, context, negative, mask, caps: false, cased, ending })
         } else {
             // `^election`: only when written with a capital; all or none of
             // the alternatives say so.
@@ -918,7 +926,7 @@ impl Grammar {
                     self.id(&w)
                 })
                 .collect();
-            Ok(Elem { matcher: Matcher::Words(ids), optional, glued: false, field: Some(Field::None), separator, context, negative, mask: 0, caps, cased: false })
+            Ok(Elem { matcher: Matcher::Words(ids), optional, glued: false, field: Some(Field::None), separator, context, negative, mask: 0, caps, cased: false, ending: u32::MAX })
         }
     }
 }

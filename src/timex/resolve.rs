@@ -138,7 +138,11 @@ pub fn resolve(x: &Extraction, dct: Option<Date>, anchor: Option<Anchor>) -> (St
                 // "March 5 (Wednesday)": that Wednesday.
                 (Some(d), _) => at(d, Unit::Day),
                 (None, Some(a)) => calendar(s, Some(a.year)),
-                (None, None) => date(s, x.implied.tense, dct, anchor),
+                (None, None) => match anchor.filter(|_| x.implied.month_of_previous).and_then(|a| a.month.map(|m| (a.year, m))) {
+                    // "... Feb. 10 and ended on the 12th": that month's.
+                    Some((y, m)) => Point::Day(Some(y), Some(m), s.day),
+                    None => date(s, x.implied.tense, dct, anchor),
+                },
             };
             let p = match (said_or_implied, s.gran) {
                 // "the week of March 6", "the weekend of June 8": the week

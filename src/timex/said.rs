@@ -397,6 +397,10 @@ pub struct Implied {
     /// sentence ("In 2010, he moved to Paris on June 3"): that year's when
     /// the text has no reference date.
     pub year_of_previous: bool,
+    /// A day of the month said alone after a date with its day, in the same
+    /// sentence or the next ("began on Feb. 10 and ended on the 12th"):
+    /// that date's month, not the reference date's.
+    pub month_of_previous: bool,
     /// The end of a range said without a year ("from August to March",
     /// "Dec. 28 to Jan. 3"): it falls after the range's start, not simply
     /// nearest the reference date.
