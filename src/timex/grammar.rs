@@ -44,8 +44,9 @@
 //! is left free for other rules, "Friday" in "10:35 a.m. (0735 GMT) Friday",
 //! "two weeks" after the BLOCK "will last <NUM>"); `!ago|later`
 //! for what must not follow; `HOUR+` for a number with a case ending
-//! ("11.30కు"), `DAY+న` with that ending only ("12న"); `*` for any word outside the word lists (the
-//! counted noun of "four flights a week", never "after" or "the"). A rule of type BLOCK marks
+//! ("11.30కు"), `DAY+న` with that one ending only ("12న"); `*` for any
+//! word outside the word lists (the counted noun of "four flights a week",
+//! never "after" or "the"). A rule of type BLOCK marks
 //! what is not an expression (a rate, "$500 million a year") and keeps other
 //! rules off it. After `=>`, fixed actions that set
 //! fields (`rel=-1, unit=Q`; `easter=-2` for a feast dated from Easter,
@@ -867,6 +868,7 @@ impl Grammar {
         if first.is_ascii_uppercase() {
             let (part, cased, ending) = match part.split_once('+') {
                 Some((p, "")) => (p, true, u32::MAX),
+                Some((_, e)) if e.contains('|') => return Err(format!("{part:?}: one case ending after +")),
                 Some((p, e)) => {
                     fold(e, buf);
                     let w = buf.clone();
@@ -1070,6 +1072,13 @@ mod tests {
         let text = "rule here DATE: today\n  e.g. today => DATE 2025-03-11\nrule here DATE: tomorrow\n  e.g. tomorrow => DATE 2025-03-12\n";
         let err = Grammar::from_sources("en", &[("x.txt", text)]).err().expect("a duplicate name is an error").to_string();
         assert!(err.contains("x.txt:3") && err.contains("a second rule named here"), "{err}");
+    }
+
+    #[test]
+    fn a_number_slot_takes_one_case_ending() {
+        let text = "rule on DATE: DAY+న|నాడు => unit=M\n  e.g. 12న => DATE 2025-03-12\n";
+        let err = Grammar::from_sources("te", &[("x.txt", text)]).err().expect("two endings are an error").to_string();
+        assert!(err.contains("one case ending"), "{err}");
     }
 
     #[test]
