@@ -329,11 +329,14 @@ fn in_smaller(unit: Unit) -> Option<(i64, Unit, Unit)> {
 }
 
 /// The day `n` units after `d` (before it for a negative `n`); units
-/// shorter than a day leave the day as it is.
+/// shorter than a day count only their whole days ("48 hours ago" is two
+/// days back, "three hours ago" still the day itself).
 fn moved(d: Date, n: i64, unit: Unit) -> Date {
     let months = |k: i64| d.add_months(k as i32);
     match unit {
-        Unit::Second | Unit::Minute | Unit::Hour => d,
+        Unit::Second => d.add_days(n / 86_400),
+        Unit::Minute => d.add_days(n / 1_440),
+        Unit::Hour => d.add_days(n / 24),
         Unit::Day => d.add_days(n),
         Unit::Week | Unit::Weekend => d.add_days(7 * n),
         Unit::Month => months(n),
@@ -348,7 +351,7 @@ fn moved(d: Date, n: i64, unit: Unit) -> Date {
 /// A date `n` units from `d`, at that unit's granularity.
 fn shifted(d: Date, n: i64, unit: Unit) -> Point {
     match unit {
-        Unit::Second | Unit::Minute | Unit::Hour => at(d, Unit::Day),
+        Unit::Second | Unit::Minute | Unit::Hour => at(moved(d, n, unit), Unit::Day),
         _ => at(moved(d, n, unit), unit),
     }
 }
