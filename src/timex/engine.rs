@@ -407,7 +407,12 @@ fn classify(g: &Grammar, endings: &Endings, text: &str, into: &mut Tokens) {
                     for suf in last.iter().map(|&k| &g.case_suffixes[k as usize]) {
                         if key.len() > suf.len() && ends_with(key, suf) {
                             let stem = key[..key.len() - suf.len()].trim_end_matches(['\u{200C}', '\u{200D}']);
-                            if let (Some(&id), true) = (g.ids.get(stem), stem.len() > best) {
+                            // A noun in -ం drops it before -ానికి: "మధ్యాహ్నానికి"
+                            // is మధ్యాహ్నం + ానికి (by the afternoon).
+                            let id = g.ids.get(stem).or_else(|| {
+                                suf.starts_with('\u{0C3E}').then(|| g.ids.get([stem, "\u{0C02}"].concat().as_str())).flatten()
+                            });
+                            if let (Some(&id), true) = (id, stem.len() > best) {
                                 entry = Some(id);
                                 tok.stem = id;
                                 best = stem.len();
