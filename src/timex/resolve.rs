@@ -348,12 +348,10 @@ fn moved(d: Date, n: i64, unit: Unit) -> Date {
     }
 }
 
-/// A date `n` units from `d`, at that unit's granularity.
+/// A date `n` units from `d`, at that unit's granularity (a day for units
+/// shorter than one).
 fn shifted(d: Date, n: i64, unit: Unit) -> Point {
-    match unit {
-        Unit::Second | Unit::Minute | Unit::Hour => at(moved(d, n, unit), Unit::Day),
-        _ => at(moved(d, n, unit), unit),
-    }
+    at(moved(d, n, unit), unit)
 }
 
 /// The period of granularity `unit` that contains `d`.
