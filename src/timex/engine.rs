@@ -1320,7 +1320,9 @@ impl Engine {
                 && k == 0
                 && out.last().is_some_and(|p| p.kind == TimexType::Date && (p.said.year.is_some() || p.implied.year_of_previous) && p.said.dir.is_none() && !p.said.that && end_sentence(tokens, p, f) == Some(tokens.toks[f].sentence));
             // "began on Feb. 10 and ended on the 12th", "ఈ నెల 10న ... 12న":
-            // a day said alone, in the sentence of a date or the one after.
+            // a day said alone, in the sentence of a date or the one after,
+            // and later in the month than it: after "convicted on Jan. 22",
+            // "sentencing was set for the 5th" is not January's.
             let month_of_previous = said.day.is_some()
                 && said.month.is_none()
                 && said.year.is_none()
@@ -1328,7 +1330,7 @@ impl Engine {
                 && said.rel.is_none()
                 && !said.that
                 && k == 0
-                && out.last().is_some_and(|p| p.kind == TimexType::Date && p.said.day.is_some() && p.said.dir.is_none() && end_sentence(tokens, p, f).is_some_and(|ps| ps + 1 >= tokens.toks[f].sentence));
+                && out.last().is_some_and(|p| p.kind == TimexType::Date && p.said.day.is_some_and(|d| Some(d) < said.day) && p.said.dir.is_none() && end_sentence(tokens, p, f).is_some_and(|ps| ps + 1 >= tokens.toks[f].sentence));
             let implied = Implied { tense, day_of_previous, year_of_previous, month_of_previous, after_previous: k == 1 && end_after_start };
             out.push(Extraction { start, end, kind: rule.kind, rule: rule.id.clone(), said, implied, range_end: k == 1 });
         }
