@@ -1129,7 +1129,7 @@ impl Engine {
             TimexType::Time if !said.says_a_date() => out.iter().rev().find(|p| !matches!(p.kind, TimexType::Duration | TimexType::Set)).is_some_and(|p| {
                 let sentence_before = tokens.toks[f].sentence.checked_sub(1);
                 self.day_before(text, tokens, p, f, start)
-                    || (said.hour.is_some() && tense == Tense::Past && p.kind == TimexType::Date && p.said.names_a_day() && p.implied.tense != Tense::Future && sentence_before.is_some() && end_sentence(tokens, p, f) == sentence_before)
+                    || (said.hour.is_some() && tense == Tense::Past && matches!(p.kind, TimexType::Date | TimexType::Time) && p.said.names_a_day() && p.implied.tense != Tense::Future && sentence_before.is_some() && end_sentence(tokens, p, f) == sentence_before)
             }),
             TimexType::Date => said.weekday.is_some() && said.month.is_none() && said.rel.is_none() && out.last().is_some_and(|p| in_apposition(text, tokens, p, f)),
             _ => false,

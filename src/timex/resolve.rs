@@ -131,7 +131,7 @@ pub fn resolve(x: &Extraction, dct: Option<Date>, anchor: Option<Anchor>) -> (St
     match x.kind {
         TimexType::Duration => (duration(s), None),
         TimexType::Set => (set(s), None),
-        TimexType::Time => (time(s, x.implied, dct, anchor), None),
+        TimexType::Time => time(s, x.implied, dct, anchor),
         TimexType::Date => {
             let restated = anchor.and_then(Anchor::date).filter(|d| x.implied.day_of_previous && s.weekday == Some(d.weekday().index() + 1));
             let said_or_implied = match (restated, anchor.filter(|_| x.implied.year_of_previous)) {
@@ -291,9 +291,13 @@ fn set(s: &Said) -> String {
     "P1D".to_string()
 }
 
-fn time(s: &Said, implied: Implied, dct: Option<Date>, anchor: Option<Anchor>) -> String {
-    let day = if s.says_a_date() {
-        date(s, implied.tense, dct, anchor)
+/// The value of a TIME, and its day when it says one ("8 p.m. Tuesday"):
+/// a clock time after it can take that day ("Polls closed at 8 p.m.
+/// Tuesday. Pollard overtook him at 10:50 p.m.").
+fn time(s: &Said, implied: Implied, dct: Option<Date>, anchor: Option<Anchor>) -> (String, Option<Point>) {
+    let said_day = s.says_a_date().then(|| date(s, implied.tense, dct, anchor));
+    let day = if let Some(day) = said_day {
+        day
     } else {
         // The day of the date just before ("March 5 at 3 p.m."), else the
         // reference date's.
@@ -310,7 +314,7 @@ fn time(s: &Said, implied: Implied, dct: Option<Date>, anchor: Option<Anchor>) -
         }
         v
     };
-    day + &time_of_day(s)
+    (day + &time_of_day(s), said_day.filter(|p| matches!(p, Point::Day(Some(_), Some(_), Some(_)))))
 }
 
 /// How many of a smaller unit `unit` counts, and the unit a date moved by
