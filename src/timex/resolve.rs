@@ -465,12 +465,20 @@ fn date(s: &Said, tense: Tense, dct: Option<Date>, anchor: Option<Anchor>) -> Po
                 Some(d) => shifted(d, n as i64, u),
                 None => unknown(u),
             },
-            (Some(Unit::Month), _, _) => match a {
-                Some(Anchor { year, month: Some(m), .. }) => at(Date { year, month: m, day: 1 }.add_months(n), Unit::Month),
+            // When the last date named no month (quarter), "the previous
+            // month" counts from the reference date's, and "the previous
+            // quarter" from the last complete one: in "For the first nine
+            // months ... up from the comparable 1996 period. Sales doubled
+            // from the previous quarter" the report is of the quarter just
+            // ended.
+            (Some(Unit::Month), _, _) => match (a, dct) {
+                (Some(Anchor { year, month: Some(m), .. }), _) => at(Date { year, month: m, day: 1 }.add_months(n), Unit::Month),
+                (_, Some(d)) if n != 0 => shifted(d, n as i64, Unit::Month),
                 _ => unknown(Unit::Month),
             },
-            (Some(Unit::Quarter), _, _) => match a {
-                Some(Anchor { year, quarter: Some(q), .. }) => at(Date { year, month: q * 3 - 2, day: 1 }.add_months(3 * n), Unit::Quarter),
+            (Some(Unit::Quarter), _, _) => match (a, dct) {
+                (Some(Anchor { year, quarter: Some(q), .. }), _) => at(Date { year, month: q * 3 - 2, day: 1 }.add_months(3 * n), Unit::Quarter),
+                (_, Some(d)) if n != 0 => shifted(d, n as i64 - 1, Unit::Quarter),
                 _ => Point::Year(None),
             },
             _ => Point::Year(a.map(|a| a.year + n)),
