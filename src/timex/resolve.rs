@@ -535,7 +535,13 @@ fn date(s: &Said, tense: Tense, dct: Option<Date>, anchor: Option<Anchor>) -> Po
     if s.quarter.is_some() || s.half.is_some() {
         let y = match (s.unit, s.rel, s.quarter, s.half) {
             (Some(Unit::Year), Some(r), _, _) => d.year + r,
-            (_, _, Some(q), _) => quarter_year(q, tense, d),
+            // "in the second quarter, down from 5.5 percent in the first
+            // quarter": with no tense to tell, an earlier quarter of the
+            // year just spoken of is that year's.
+            (_, _, Some(q), _) => match anchor.filter(|a| tense == Tense::Unknown && a.quarter.is_some_and(|aq| q < aq)) {
+                Some(a) => a.year,
+                None => quarter_year(q, tense, d),
+            },
             (_, _, _, Some(h)) => nearest_year(h * 6 - 2, 30, tense, d),
             _ => d.year,
         };
