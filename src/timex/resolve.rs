@@ -146,8 +146,12 @@ pub fn resolve(x: &Extraction, dct: Option<Date>, anchor: Option<Anchor>) -> (St
             };
             let p = match (said_or_implied, s.gran) {
                 // "the week of March 6", "the weekend of June 8": the week
-                // (weekend) that holds the day.
-                (Point::Day(Some(y), Some(m), Some(d)), Some(u @ (Unit::Week | Unit::Weekend))) => Date::new(y, m, d).map_or(unknown(u), |d| at(d, u)),
+                // (weekend) that holds the day; a Monday's weekend is the
+                // one that ends on it ("the Labor Day weekend").
+                (Point::Day(Some(y), Some(m), Some(d)), Some(u @ (Unit::Week | Unit::Weekend))) => Date::new(y, m, d).map_or(unknown(u), |d| {
+                    let monday = u == Unit::Weekend && d.weekday().index() == 0;
+                    at(if monday { d.add_days(-1) } else { d }, u)
+                }),
                 // "వచ్చే నెల మొదటి వారంలో" (in the first week of next month): the
                 // month is known only now.
                 (Point::Day(Some(y), Some(m), None), Some(Unit::Week)) if s.ordinal.is_some() => {
