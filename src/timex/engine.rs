@@ -1319,6 +1319,12 @@ impl Engine {
                 && said.rel.is_none()
                 && k == 0
                 && out.last().is_some_and(|p| p.kind == TimexType::Date && (p.said.year.is_some() || p.implied.year_of_previous) && p.said.dir.is_none() && !p.said.that && end_sentence(tokens, p, f) == Some(tokens.toks[f].sentence));
+            let year_of_relative = said.month.is_some()
+                && said.year.is_none()
+                && !said.that
+                && said.rel.is_none()
+                && k == 0
+                && out.last().is_some_and(|p| p.kind == TimexType::Date && p.said.rel.is_some() && p.said.unit == Some(Unit::Year) && p.said.month.is_none() && p.said.dir.is_none() && toks[..f].iter().rev().take_while(|t| t.start >= p.end).count() <= 2 && end_sentence(tokens, p, f) == Some(tokens.toks[f].sentence));
             // "began on Feb. 10 and ended on the 12th", "ఈ నెల 10న ... 12న":
             // a day said alone, in the sentence of a date or the one after,
             // and later in the month than it: after "convicted on Jan. 22",
@@ -1331,7 +1337,7 @@ impl Engine {
                 && !said.that
                 && k == 0
                 && out.last().is_some_and(|p| p.kind == TimexType::Date && p.said.day.is_some_and(|d| Some(d) < said.day) && p.said.dir.is_none() && end_sentence(tokens, p, f).is_some_and(|ps| ps + 1 >= tokens.toks[f].sentence));
-            let implied = Implied { tense, day_of_previous, year_of_previous, month_of_previous, after_previous: k == 1 && end_after_start };
+            let implied = Implied { tense, day_of_previous, year_of_previous, year_of_relative, month_of_previous, after_previous: k == 1 && end_after_start };
             out.push(Extraction { start, end, kind: rule.kind, rule: rule.id.clone(), said, implied, range_end: k == 1 });
         }
     }

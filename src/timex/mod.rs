@@ -102,7 +102,7 @@ impl TimexRecogniser {
             if dct.is_some() {
                 x.implied.year_of_previous = false;
             }
-            let (value, point) = resolve::resolve(&x, start.or(dct), if x.implied.day_of_previous || x.implied.year_of_previous || x.implied.month_of_previous { last_point } else { anchor });
+            let (value, point) = resolve::resolve(&x, start.or(dct), if x.implied.leans_on_previous() { last_point } else { anchor });
             previous = point.and_then(|p| p.anchor());
             if !matches!(x.kind, said::TimexType::Duration | said::TimexType::Set) {
                 last_point = previous;

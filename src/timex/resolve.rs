@@ -134,7 +134,7 @@ pub fn resolve(x: &Extraction, dct: Option<Date>, anchor: Option<Anchor>) -> (St
         TimexType::Time => time(s, x.implied, dct, anchor),
         TimexType::Date => {
             let restated = anchor.and_then(Anchor::date).filter(|d| x.implied.day_of_previous && s.weekday == Some(d.weekday().index() + 1));
-            let said_or_implied = match (restated, anchor.filter(|_| x.implied.year_of_previous)) {
+            let said_or_implied = match (restated, anchor.filter(|_| x.implied.year_of_previous || x.implied.year_of_relative)) {
                 // "March 5 (Wednesday)": that Wednesday.
                 (Some(d), _) => at(d, Unit::Day),
                 (None, Some(a)) => calendar(s, Some(a.year)),

@@ -397,6 +397,11 @@ pub struct Implied {
     /// sentence ("In 2010, he moved to Paris on June 3"): that year's when
     /// the text has no reference date.
     pub year_of_previous: bool,
+    /// A month said without a year at most two words after "last year" or
+    /// "next year" ("గత ఏడాది బడ్జెట్ సమావేశాలు మార్చి 7 నుంచి 27 వరకు
+    /// జరిగాయి", last year's budget session ran from March 7 to 27; "last
+    /// year's July"): that year's, with or without a reference date.
+    pub year_of_relative: bool,
     /// A day of the month said alone after a date with its day, in the same
     /// sentence or the next ("began on Feb. 10 and ended on the 12th"):
     /// that date's month, not the reference date's.
@@ -405,6 +410,14 @@ pub struct Implied {
     /// "Dec. 28 to Jan. 3"): it falls after the range's start, not simply
     /// nearest the reference date.
     pub after_previous: bool,
+}
+
+impl Implied {
+    /// Whether resolution leans on the last point spoken of (even an
+    /// anaphor's) rather than the last plain date.
+    pub fn leans_on_previous(self) -> bool {
+        self.day_of_previous || self.year_of_previous || self.year_of_relative || self.month_of_previous
+    }
 }
 
 /// One extracted expression, before resolution. Offsets are bytes.
