@@ -1337,7 +1337,13 @@ impl Engine {
                 && !said.that
                 && k == 0
                 && out.last().is_some_and(|p| p.kind == TimexType::Date && p.said.day.is_some_and(|d| Some(d) < said.day) && p.said.dir.is_none() && end_sentence(tokens, p, f).is_some_and(|ps| ps + 1 >= tokens.toks[f].sentence));
-            let implied = Implied { tense, day_of_previous, year_of_previous, year_of_relative, month_of_previous, after_previous: k == 1 && end_after_start };
+            let day_of_lead = rule.kind == TimexType::Time
+                && !day_of_previous
+                && tense == Tense::Past
+                && said.hour.is_some()
+                && !said.says_a_date()
+                && out.iter().find(|p| matches!(p.kind, TimexType::Date | TimexType::Time) && p.said.names_a_day()).is_some_and(|p| end_sentence(tokens, p, f).is_some_and(|s| s <= 1 && s < tokens.toks[f].sentence));
+            let implied = Implied { tense, day_of_previous, year_of_previous, year_of_relative, month_of_previous, day_of_lead, after_previous: k == 1 && end_after_start };
             out.push(Extraction { start, end, kind: rule.kind, rule: rule.id.clone(), said, implied, range_end: k == 1 });
         }
     }

@@ -406,6 +406,12 @@ pub struct Implied {
     /// sentence or the next ("began on Feb. 10 and ended on the 12th"):
     /// that date's month, not the reference date's.
     pub month_of_previous: bool,
+    /// A clock time said without a day in a past sentence, with no day
+    /// before it in its sentence or the one before, in a story whose first
+    /// two sentences name a day ("... won at Castlebridge on Saturday" ...
+    /// "the match started at 3:15 p.m."): the story's day, when it lies in
+    /// the week up to the reference date.
+    pub day_of_lead: bool,
     /// The end of a range said without a year ("from August to March",
     /// "Dec. 28 to Jan. 3"): it falls after the range's start, not simply
     /// nearest the reference date.
