@@ -310,6 +310,13 @@ fn time(s: &Said, implied: Implied, dct: Option<Date>, anchor: Option<Anchor>) -
             (None, None) => Point::Day(None, None, None),
         }
     };
+    // Minutes past midnight ("అర్ధరాత్రి 12:10" after Sunday's match) are
+    // early the next day: 24:10 is 00:10 of the day after.
+    let past_midnight = s.hour == Some(24) && s.minute.is_some_and(|m| m > 0);
+    let day = match day {
+        Point::Day(Some(y), Some(m), Some(d)) if past_midnight => Date::new(y, m, d).map_or(day, |d| at(d.add_days(1), Unit::Day)),
+        _ => day,
+    };
     let day = {
         let mut v = day.render();
         // A month without its day: the time still needs a day ("-XX").
@@ -318,7 +325,8 @@ fn time(s: &Said, implied: Implied, dct: Option<Date>, anchor: Option<Anchor>) -
         }
         v
     };
-    (day + &time_of_day(s), said_day.filter(|p| matches!(p, Point::Day(Some(_), Some(_), Some(_)))))
+    let clock = if past_midnight { format!("T00:{:02}", s.minute.unwrap_or(0)) } else { time_of_day(s) };
+    (day + &clock, said_day.filter(|p| matches!(p, Point::Day(Some(_), Some(_), Some(_)))))
 }
 
 /// How many of a smaller unit `unit` counts, and the unit a date moved by
