@@ -23,7 +23,7 @@ pub struct Anchor {
 
 impl Anchor {
     /// The day, when the last date spoken of named one.
-    fn date(self) -> Option<Date> {
+    pub fn date(self) -> Option<Date> {
         self.month.zip(self.day).and_then(|(m, d)| Date::new(self.year, m, d))
     }
 }

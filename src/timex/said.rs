@@ -402,9 +402,9 @@ pub struct Implied {
     /// జరిగాయి", last year's budget session ran from March 7 to 27; "last
     /// year's July"): that year's, with or without a reference date.
     pub year_of_relative: bool,
-    /// A day of the month said alone after a date with its day, in the same
-    /// sentence or the next ("began on Feb. 10 and ended on the 12th"):
-    /// that date's month, not the reference date's.
+    /// A day of the month said alone after a date with an earlier day, in
+    /// the same sentence or the next ("began on Feb. 10 and ended on the
+    /// 12th"): that date's month, not the reference date's.
     pub month_of_previous: bool,
     /// A clock time said without a day in a past sentence, with no day
     /// before it in its sentence or the one before, in a story whose first
