@@ -841,8 +841,9 @@ fn pick_season_year(se: Season, rel: Option<i32>, tense: Tense, d: Date) -> i32 
         // two as near the one of the reference year, whatever the verb
         // ("released a plan for this winter" in August is the winter
         // ahead; "spent three months in hospital this summer" in December
-        // the summer past).
-        (Some(_), _) => [this, this - 4, this + 4].into_iter().min_by_key(|&i| ((i - cur).abs(), i != this)).unwrap_or(this),
+        // the summer past; "this summer" said in February the one ahead,
+        // though February belongs to the winter of the year before).
+        (Some(_), _) => [this, this - 4, this + 4].into_iter().min_by_key(|&i| ((i - cur).abs(), i.div_euclid(4) != d.year)).unwrap_or(this),
         (None, _) => {
             // Winter is dated by the year of its December.
             let (start, _) = se.months();
