@@ -1305,7 +1305,7 @@ impl Engine {
             // "at 8:30 p.m. on Sunday": the clock time took this weekday as
             // its day (context after it); the weekday goes where it went.
             let dated_clock = out.last().filter(|p| {
-                p.kind == TimexType::Time && said.weekday.is_some() && p.said.weekday == said.weekday && said.month.is_none() && said.rel.is_none() && toks[..f].iter().rev().take_while(|t| t.start >= p.end).count() <= 6
+                p.kind == TimexType::Time && said.weekday.is_some() && p.said.weekday == said.weekday && said.month.is_none() && said.rel.is_none() && tokens_between(tokens, p, f) <= 6
             });
             let tense = match dated_clock {
                 Some(p) => p.implied.tense,
@@ -1313,18 +1313,13 @@ impl Engine {
                 None => tense_near(&self.grammar, text, tokens, f, l),
             };
             let day_of_previous = self.takes_day_of_previous(text, tokens, rule.kind, &said, tense, out, f, start);
-            let year_of_previous = said.month.is_some()
-                && said.year.is_none()
-                && !said.that
-                && said.rel.is_none()
-                && k == 0
-                && out.last().is_some_and(|p| p.kind == TimexType::Date && (p.said.year.is_some() || p.implied.year_of_previous) && p.said.dir.is_none() && !p.said.that && end_sentence(tokens, p, f) == Some(tokens.toks[f].sentence));
-            let year_of_relative = said.month.is_some()
-                && said.year.is_none()
-                && !said.that
-                && said.rel.is_none()
-                && k == 0
-                && out.last().is_some_and(|p| p.kind == TimexType::Date && p.said.rel.is_some() && p.said.unit == Some(Unit::Year) && p.said.month.is_none() && p.said.dir.is_none() && toks[..f].iter().rev().take_while(|t| t.start >= p.end).count() <= 2 && end_sentence(tokens, p, f) == Some(tokens.toks[f].sentence));
+            // A month without a year after a date of the same sentence: one
+            // with a year said ("In 2010 ... on June 3"), or "last year"
+            // at most two words before it.
+            let month_without_year = said.month.is_some() && said.year.is_none() && !said.that && said.rel.is_none() && k == 0;
+            let date_in_sentence = out.last().filter(|p| p.kind == TimexType::Date && p.said.dir.is_none() && end_sentence(tokens, p, f) == Some(tokens.toks[f].sentence));
+            let year_of_previous = month_without_year && date_in_sentence.is_some_and(|p| (p.said.year.is_some() || p.implied.year_of_previous) && !p.said.that);
+            let year_of_relative = month_without_year && date_in_sentence.is_some_and(|p| p.said.rel.is_some() && p.said.unit == Some(Unit::Year) && p.said.month.is_none() && tokens_between(tokens, p, f) <= 2);
             // "began on Feb. 10 and ended on the 12th", "ఈ నెల 10న ... 12న":
             // a day said alone, in the sentence of a date or the one after,
             // and later in the month than it: after "convicted on Jan. 22",
@@ -1347,6 +1342,11 @@ impl Engine {
             out.push(Extraction { start, end, kind: rule.kind, rule: rule.id.clone(), said, implied, range_end: k == 1 });
         }
     }
+}
+
+/// How many tokens lie between `prev` and token `f` after it.
+fn tokens_between(tokens: &Tokens, prev: &Extraction, f: usize) -> usize {
+    tokens.toks[..f].iter().rev().take_while(|t| t.start >= prev.end).count()
 }
 
 /// The sentence of the token `prev` ends in (it lies before token `f`).
