@@ -80,7 +80,9 @@ impl TimexRecogniser {
         // one before it with a duration between ("on Monday ... 10
         // seconds apart at 2:50 p.m.").
         let (mut anchor, mut previous, mut last_point): (Option<Anchor>, Option<Anchor>, Option<Anchor>) = (None, None, None);
-        let mut lead_day: Option<Anchor> = None;
+        // The day of the first expression that names one (the engine's
+        // Implied::day_of_lead looks at the same one), once found.
+        let mut lead_day: Option<Option<Anchor>> = None;
         let mut out: Vec<Span> = Vec::new();
         let extractions = match self.scratch.try_lock() {
             Ok(mut tokens) => self.engine.extract_reusing(text, &mut tokens),
@@ -105,7 +107,7 @@ impl TimexRecogniser {
             }
             // The story's day (see Implied::day_of_lead), only when it lies
             // in the week up to the reference date: a report of that day.
-            let lead = lead_day.filter(|a| x.implied.day_of_lead && a.date().zip(dct).is_some_and(|(d, r)| (0..=7).contains(&(r.to_days() - d.to_days()))));
+            let lead = lead_day.flatten().filter(|a| x.implied.day_of_lead && a.date().zip(dct).is_some_and(|(d, r)| (0..=7).contains(&(r.to_days() - d.to_days()))));
             if lead.is_some() {
                 x.implied.day_of_previous = true;
             }
@@ -116,7 +118,7 @@ impl TimexRecogniser {
             };
             let (value, point) = resolve::resolve(&x, start.or(dct), leaned_on);
             if lead_day.is_none() && matches!(x.kind, said::TimexType::Date | said::TimexType::Time) && x.said.names_a_day() {
-                lead_day = point.and_then(|p| p.anchor()).filter(|a| a.date().is_some());
+                lead_day = Some(point.and_then(|p| p.anchor()).filter(|a| a.date().is_some()));
             }
             previous = point.and_then(|p| p.anchor());
             if !matches!(x.kind, said::TimexType::Duration | said::TimexType::Set) {
