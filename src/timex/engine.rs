@@ -1536,7 +1536,7 @@ fn tense_near(g: &Grammar, text: &str, tokens: &Tokens, first: usize, last: usiz
             // "had been scheduled to expire at midnight Friday", "had
             // planned to leave on Monday": a plan told in the past perfect
             // was for a day now past.
-            _ if t.tense == Tense::Future && past_perfect(i) => Tense::Past,
+            _ if (t.tense == Tense::Future || ahead_after_aux(i)) && past_perfect(i) => Tense::Past,
             _ if ahead_after_aux(i) || ahead_before_to(i) => Tense::Future,
             (Some(e), Some(verb), _) if e.aux => verb,
             // "ran until Monday": the verb, unless it defers ("postponed until").

@@ -856,8 +856,9 @@ fn pick_season_year(se: Season, rel: Option<i32>, tense: Tense, d: Date) -> i32 
 
 /// The date of a weekday said without a date: "last Friday" strictly
 /// before the reference date, "next Friday" strictly after, "this Friday" in
-/// its week; otherwise by tense, and without a cue the past one (news
-/// reports; the reference day itself counts) unless it is the next day.
+/// its week; otherwise by tense, and without a cue the nearer one (the
+/// reference day itself counts as past): a sentence with no past verb near
+/// its weekday is most often a plan ("He leaves Rome on Friday").
 fn pick_weekday(w: u8, rel: Option<i32>, tense: Tense, d: Date) -> Date {
     let today = d.weekday().index() as i64 + 1;
     let w = w as i64;
@@ -869,7 +870,7 @@ fn pick_weekday(w: u8, rel: Option<i32>, tense: Tense, d: Date) -> Date {
         (Some(_), _) => d.week_start().add_days(w - 1),
         (None, Tense::Future) => d.add_days(fwd),
         (None, Tense::Past) => d.add_days(-back),
-        (None, Tense::Unknown) if fwd < back && fwd <= 1 => d.add_days(fwd),
+        (None, Tense::Unknown) if fwd < back => d.add_days(fwd),
         (None, Tense::Unknown) => d.add_days(-back),
     }
 }
