@@ -1017,8 +1017,11 @@ impl Engine {
         }
         if let Some(t) = tokens.toks.get(ti) {
             // The token before ends the phrase when it is a number with a
-            // case ending; only context may follow it.
-            let follows = path.is_empty() || (t.sentence == tokens.toks[ti - 1].sentence && (e.context || !tokens.toks[ti - 1].closed));
+            // case ending; only context may follow it, unless the rule asked
+            // for that ending ("మార్చి DAY+న ఉదయం ...": on March 10, in the
+            // morning).
+            let asked = path.last().is_some_and(|&(pe, _)| rule.elems[pe as usize].cased);
+            let follows = path.is_empty() || (t.sentence == tokens.toks[ti - 1].sentence && (e.context || asked || !tokens.toks[ti - 1].closed));
             if (!e.glued || !t.gap) && follows && elem_val(tokens, e, t).is_some() {
                 path.push((ei as u16, ti as u32));
                 self.walk(tokens, rule, ei + 1, ti + 1, path, best_end, best_path);
