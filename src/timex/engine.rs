@@ -1071,7 +1071,9 @@ impl Engine {
                 _ => None,
             });
             let next_year = year(p).zip(year(a)).is_some_and(|(y0, y1)| (y0 - y1).abs() == 1);
-            if p.kind == Kind::Num && p.sentence == a.sentence && !next_year {
+            // A number with a case ending closes its own phrase: "మార్చి
+            // 14న 2016-17 ఆర్థిక సంవత్సరానికి" (on March 14, for 2016-17).
+            if p.kind == Kind::Num && !p.closed && p.sentence == a.sentence && !next_year {
                 return false;
             }
         }
