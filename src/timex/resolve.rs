@@ -255,6 +255,8 @@ fn duration_of(amount: Amount, unit: Unit) -> String {
         (Amount::Count(n), Unit::Half) => format!("P{}M", n * 6),
         (Amount::Count(n), Unit::Decade) => format!("P{}Y", n * 10),
         (Amount::Count(n), Unit::Century) => format!("P{}Y", n * 100),
+        // "decades", "centuries": years, as a count of them is.
+        (Amount::Vague, Unit::Decade | Unit::Century) => "PXY".to_string(),
         _ => format!("P{t}{amount}{}", unit.duration_code()),
     }
 }
