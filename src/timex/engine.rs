@@ -1528,7 +1528,10 @@ fn tense_near(g: &Grammar, text: &str, tokens: &Tokens, first: usize, last: usiz
     // A past form after "be", "to" or a modal is a participle or a bare
     // verb, no cue: "will be held Friday", "to last until the summer",
     // "will cut rates Friday".
-    let bare = |i: usize| toks[i].tense == Tense::Past && i.checked_sub(1).and_then(|p| entry(&toks[p])).is_some_and(|p| p.bare_after);
+    // The same in a compound adjective: "Third-placed Wexley play on Sunday",
+    // "a long-awaited bridge".
+    let hyphened = |i: usize| i > 0 && !toks[i].gap && &text[toks[i - 1].start..toks[i - 1].end] == "-";
+    let bare = |i: usize| toks[i].tense == Tense::Past && (hyphened(i) || i.checked_sub(1).and_then(|p| entry(&toks[p])).is_some_and(|p| p.bare_after));
     // Right after "had", or "had" and an auxiliary ("had been").
     let perfect_at = |k: Option<usize>| k.filter(|&p| toks[p].sentence == sent).and_then(|p| entry(&toks[p])).is_some_and(|e| e.perfect);
     let past_perfect = |i: usize| {
