@@ -628,9 +628,11 @@ fn num_of(senses: &[(Class, Val)], t: &Tok, class: Class) -> Option<i64> {
 fn merge_number_words(toks: &mut Vec<Tok>, senses: &mut Vec<(Class, Val)>, text: &str, g: &Grammar) {
     // Only a number word followed (across a hyphen or "and") by another
     // number word or a multiplier can merge; most texts have none.
+    // Digits merge with a multiplier only: "3 వేల" (three thousand).
+    let digits_times = |toks: &[Tok], senses: &[(Class, Val)], i: usize| toks[i].kind == Kind::Num && toks.get(i + 1).is_some_and(|n| num_of(senses, n, Class::Multiplier).is_some());
     let mergeable = |i: usize| {
         let next_is_number = |j: usize| toks.get(j).is_some_and(|n| n.number_word || num_of(senses, n, Class::Multiplier).is_some());
-        toks[i].number_word && (next_is_number(i + 1) || next_is_number(i + 2))
+        (toks[i].number_word && (next_is_number(i + 1) || next_is_number(i + 2))) || digits_times(toks, senses, i)
     };
     if !(0..toks.len()).any(mergeable) {
         return;
@@ -640,8 +642,9 @@ fn merge_number_words(toks: &mut Vec<Tok>, senses: &mut Vec<(Class, Val)>, text:
     let mut i = 0;
     while i < toks.len() {
         let mut t = toks[i].clone();
+        let digits = digits_times(toks, senses, i);
         i += 1;
-        if !t.number_word {
+        if !t.number_word && !digits {
             out.push(t);
             continue;
         }
@@ -667,7 +670,7 @@ fn merge_number_words(toks: &mut Vec<Tok>, senses: &mut Vec<(Class, Val)>, text:
                     break;
                 }
                 v *= m;
-            } else if n.number_word {
+            } else if n.number_word && !digits {
                 let Some(w) = num_of(senses, n, Class::Num) else { break };
                 let tens_units = (20..100).contains(&v) && v % 10 == 0 && (1..10).contains(&w);
                 let hundreds_rest = v >= 100 && v % 100 == 0 && (1..100).contains(&w);
