@@ -253,6 +253,7 @@ fn duration_of(amount: Amount, unit: Unit) -> String {
     let t = if unit.is_clock() { "T" } else { "" };
     match (amount, unit) {
         (Amount::Count(n), Unit::Half) => format!("P{}M", n * 6),
+        (Amount::Vague, Unit::Half) => "PXM".to_string(),
         (Amount::Count(n), Unit::Decade) => format!("P{}Y", n * 10),
         (Amount::Count(n), Unit::Century) => format!("P{}Y", n * 100),
         // "decades", "centuries": years, as a count of them is.
@@ -285,6 +286,10 @@ fn set(s: &Said) -> String {
     }
     if let Some(se) = s.season {
         return format!("XXXX-{}", se.code());
+    }
+    // "every weekend" is each week's weekend, as "every Monday" is.
+    if s.unit == Some(Unit::Weekend) && matches!(s.amount, None | Some(Amount::Count(1))) {
+        return format!("XXXX-WXX-WE{part}");
     }
     // "every day in the morning" is the morning of each day, no period.
     let a_time_each_day = s.unit == Some(Unit::Day) && s.amount.is_none() && !part.is_empty();
