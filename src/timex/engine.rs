@@ -1211,7 +1211,11 @@ impl Engine {
             if p0.year.is_none() && p0.decade.is_none() {
                 p0.year = y;
             }
-            if p0.month.is_none() && p0.day.is_some() {
+            // "from the 5th to March 10" takes the end's month; "from the
+            // 18th of this month to December 10" (ఈ నెల 18 నుంచి
+            // డిసెంబరు 10 వరకు) has its own.
+            let month_said = p0.rel.is_some() && p0.unit == Some(Unit::Month);
+            if p0.month.is_none() && p0.day.is_some() && !month_said {
                 p0.month = m;
             }
             if p0.unit.is_none() && p0.amount.is_some() {
