@@ -287,6 +287,10 @@ fn set(s: &Said) -> String {
     if let Some(se) = s.season {
         return format!("XXXX-{}", se.code());
     }
+    // "ప్రతి నెలా 1వ తేదీన" (on the 1st of every month).
+    if let (Some(d), Some(Unit::Month)) = (s.day, s.unit) {
+        return format!("XXXX-XX-{d:02}");
+    }
     // "every weekend" is each week's weekend, as "every Monday" is.
     if s.unit == Some(Unit::Weekend) && matches!(s.amount, None | Some(Amount::Count(1))) {
         return format!("XXXX-WXX-WE{part}");
