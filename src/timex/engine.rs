@@ -1129,15 +1129,24 @@ impl Engine {
     /// day of a date before it (see `Implied::day_of_previous`): a clock
     /// time without a day, after a day in its sentence or right before it
     /// (durations and sets between do not count), or in the sentence before
-    /// when its own is past and that day was not told in the future; a
+    /// when its own is past and that day was not told in the future, or
+    /// both are told in the future; a
     /// weekday restating the date right before it.
     #[allow(clippy::too_many_arguments)]
     fn takes_day_of_previous(&self, text: &str, tokens: &Tokens, kind: TimexType, said: &Said, tense: Tense, out: &[Extraction], f: usize, start: usize) -> bool {
+        // A past clock time takes a day not told in the future; a future
+        // one, a day told in the future ("సభలో అందజేస్తారు ... సభ ఉదయం 11
+        // గంటలకు ప్రారంభమవుతుంది": the meeting on Friday starts at 11).
+        let agree = |day: Tense| match tense {
+            Tense::Past => day != Tense::Future,
+            Tense::Future => day == Tense::Future,
+            Tense::Unknown => false,
+        };
         match kind {
             TimexType::Time if !said.says_a_date() => out.iter().rev().find(|p| !matches!(p.kind, TimexType::Duration | TimexType::Set)).is_some_and(|p| {
                 let sentence_before = tokens.toks[f].sentence.checked_sub(1);
                 self.day_before(text, tokens, p, f, start)
-                    || (said.hour.is_some() && tense == Tense::Past && matches!(p.kind, TimexType::Date | TimexType::Time) && p.said.names_a_day() && p.implied.tense != Tense::Future && sentence_before.is_some() && end_sentence(tokens, p, f) == sentence_before)
+                    || (said.hour.is_some() && agree(p.implied.tense) && matches!(p.kind, TimexType::Date | TimexType::Time) && p.said.names_a_day() && sentence_before.is_some() && end_sentence(tokens, p, f) == sentence_before)
             }),
             TimexType::Date => said.weekday.is_some() && said.month.is_none() && said.rel.is_none() && out.last().is_some_and(|p| in_apposition(text, tokens, p, f)),
             _ => false,
