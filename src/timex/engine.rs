@@ -1576,7 +1576,10 @@ fn tense_near(g: &Grammar, text: &str, tokens: &Tokens, first: usize, last: usiz
         // "Until Thursday, they had not called him a suspect": an "until"
         // that opens the sentence is no cue; the verb after it tells.
         let opens = entry(t).is_some_and(|e| e.yields) && (i == 0 || toks[i - 1].sentence != sent);
-        t.sentence == sent && !bare(i) && !opens && (t.tense != Tense::Unknown || aux_ahead || ahead_before_to(i))
+        // A capital inside a sentence is a name's: "the U.S. Open in
+        // January", "Will Smith".
+        let named = t.capital && i > 0 && toks[i - 1].sentence == sent;
+        t.sentence == sent && !bare(i) && !opens && !named && (t.tense != Tense::Unknown || aux_ahead || ahead_before_to(i))
     };
     // A reporting verb further than two tokens away ends the search on its
     // side (what lies beyond it is what it reports) and is only a fallback
