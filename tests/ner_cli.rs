@@ -6,8 +6,11 @@ use common::lede;
 
 const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/ner/fixture-en.jsonl");
 
+/// A path for a model file under Cargo's scratch directory for integration
+/// tests (target/tmp): each run overwrites the last one's files instead of
+/// leaving a directory per run in the system's temporary directory.
 fn scratch(name: &str) -> String {
-    let dir = std::env::temp_dir().join(format!("lede-ner-cli-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("ner-cli");
     std::fs::create_dir_all(&dir).unwrap();
     dir.join(name).to_string_lossy().into_owned()
 }
