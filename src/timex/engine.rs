@@ -1333,7 +1333,9 @@ impl Engine {
                 None if (said.weekday.is_some() || said.month.is_some()) && self.scheduled(tokens, f) => Tense::Future,
                 None => tense_near(&self.grammar, text, tokens, f, l),
             };
-            let day_of_previous = self.takes_day_of_previous(text, tokens, rule.kind, &said, tense, out, f, start);
+            // The end of a clock range takes the day its start took.
+            let day_of_previous = self.takes_day_of_previous(text, tokens, rule.kind, &said, tense, out, f, start)
+                || (k == 1 && rule.kind == TimexType::Time && out.last().is_some_and(|p| p.implied.day_of_previous));
             // A month without a year after a date of the same sentence: one
             // with a year said ("In 2010 ... on June 3"), or "last year"
             // at most two words before it.

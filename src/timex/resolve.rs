@@ -311,15 +311,15 @@ fn set(s: &Said) -> String {
 /// Tuesday. Pollard overtook him at 10:50 p.m.").
 fn time(s: &Said, implied: Implied, dct: Option<Date>, anchor: Option<Anchor>) -> (String, Option<Point>) {
     let said_day = s.says_a_date().then(|| date(s, implied.tense, dct, anchor));
-    let day = if let Some(day) = said_day {
-        day
-    } else {
-        // The day of the date just before ("March 5 at 3 p.m."), else the
-        // reference date's.
-        match (anchor.and_then(Anchor::date).filter(|_| implied.day_of_previous), dct) {
-            (Some(d), _) | (None, Some(d)) => Point::Day(Some(d.year), Some(d.month), Some(d.day)),
-            (None, None) => Point::Day(None, None, None),
-        }
+    // The day of the date just before ("March 5 at 3 p.m."): that day is
+    // this time's too, for the end of its range ("మే 2న ఉదయం 9 నుంచి 12
+    // గంటల వరకు", on May 2 from 9 to 12).
+    let previous_day = anchor.and_then(Anchor::date).filter(|_| !s.says_a_date() && implied.day_of_previous).map(|d| at(d, Unit::Day));
+    let day = match (said_day.or(previous_day), dct) {
+        (Some(day), _) => day,
+        // Else the reference date's.
+        (None, Some(d)) => at(d, Unit::Day),
+        (None, None) => Point::Day(None, None, None),
     };
     // Minutes past midnight ("అర్ధరాత్రి 12:10" after Sunday's match) are
     // early the next day: 24:10 is 00:10 of the day after.
@@ -337,7 +337,7 @@ fn time(s: &Said, implied: Implied, dct: Option<Date>, anchor: Option<Anchor>) -
         v
     };
     let clock = if past_midnight { format!("T00:{:02}", s.minute.unwrap_or(0)) } else { time_of_day(s) };
-    (day + &clock, said_day.filter(|p| matches!(p, Point::Day(Some(_), Some(_), Some(_)))))
+    (day + &clock, said_day.or(previous_day).filter(|p| matches!(p, Point::Day(Some(_), Some(_), Some(_)))))
 }
 
 /// How many of a smaller unit `unit` counts, and the unit a date moved by

@@ -336,6 +336,8 @@ impl Said {
     /// the reference day's, or that of a date just before it).
     pub fn says_a_date(&self) -> bool {
         self.year.is_some() || self.month.is_some() || self.weekday.is_some() || self.dayrel.is_some() || self.that || self.rel.is_some() && self.unit.is_some_and(|u| u >= Unit::Day)
+            // A day of this month ("27వ తేదీ", the 27th).
+            || self.day.is_some() && self.unit == Some(Unit::Month)
     }
 
     /// Whether a duration's further parts, when there are any, can be
@@ -375,7 +377,9 @@ impl Said {
         });
         Some(match pm {
             Some(true) if h < 12 => h + 12,
-            Some(false) if h == 12 => 0,
+            // "12 a.m." is midnight; "ఉదయం 9 నుంచి 12 గంటల వరకు" (from 9
+            // in the morning to 12) ends at noon.
+            Some(false) if h == 12 && self.part.is_none() => 0,
             _ => h,
         })
     }
