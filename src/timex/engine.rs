@@ -1101,13 +1101,14 @@ impl Engine {
         true
     }
 
-    /// Whether `prev` is a date with its day whose day a clock time
-    /// starting at byte `start` (token `f`) takes: one earlier in the same
-    /// sentence ("Sunday's game started at 8:07 p.m."), or right before it
-    /// with nothing between but a comma or a `link date-time` word ("March
-    /// 5 at 3 p.m.", "Friday, 9 a.m.").
+    /// Whether `prev` is a date (or a time) with its day whose day a clock
+    /// time starting at byte `start` (token `f`) takes: one earlier in the
+    /// same sentence ("Sunday's game started at 8:07 p.m.", "Saturday
+    /// afternoon at the town hall, from 2 p.m. to 5 p.m."), or right before
+    /// it with nothing between but a comma or a `link date-time` word
+    /// ("March 5 at 3 p.m.", "Friday, 9 a.m.").
     fn day_before(&self, text: &str, tokens: &Tokens, prev: &Extraction, f: usize, start: usize) -> bool {
-        if prev.kind != TimexType::Date || !prev.said.names_a_day() || prev.end > start {
+        if !matches!(prev.kind, TimexType::Date | TimexType::Time) || !prev.said.names_a_day() || prev.end > start {
             return false;
         }
         // A day named earlier in the same sentence: "Sunday's game started
