@@ -1594,13 +1594,20 @@ fn tense_near(g: &Grammar, text: &str, tokens: &Tokens, first: usize, last: usiz
     let comma = |i: usize| toks[i].kind == Kind::Punct && matches!(&text[toks[i].start..toks[i].end], "," | ";");
     let clause_start = (0..first).rev().find(|&i| toks[i].sentence != sent || comma(i)).map_or(0, |i| i + 1);
     let clause_end = (last + 1..toks.len()).find(|&i| toks[i].sentence != sent || comma(i)).unwrap_or(toks.len());
+    // After the expression, a verb beyond "and" or "but" is another
+    // clause's, a fallback like a distant reporting verb: "left the port
+    // shortly after midnight Wednesday and was expected in Selvany by noon
+    // Friday".
+    let and = g.ids.get("and").copied().unwrap_or(NONE);
+    let but = g.ids.get("but").copied().unwrap_or(NONE);
+    let coordinated = |i: usize| (last + 1..i).any(|k| toks[k].word != NONE && (toks[k].word == and || toks[k].word == but));
     for (lo, hi) in [(clause_start, clause_end), (0, toks.len())] {
         let (mut open, mut fallback) = ([true, true], None);
         for d in 1..=12usize {
             let sides = [first.checked_sub(d).filter(|&i| i >= lo), Some(last + d).filter(|&i| i < hi)];
             for (side, i) in sides.into_iter().enumerate() {
                 let Some(i) = i.filter(|&i| open[side] && has_cue(i)) else { continue };
-                if !weak(i, d) {
+                if !weak(i, d) && !(side == 1 && coordinated(i)) {
                     return cue(i);
                 }
                 open[side] = false;
