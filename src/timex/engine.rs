@@ -1540,7 +1540,13 @@ fn tense_near(g: &Grammar, text: &str, tokens: &Tokens, first: usize, last: usiz
             (next.tense != Tense::Unknown).then_some(next.tense)
         }
     };
-    let ahead_after_aux = |i: usize| entry(&toks[i]).is_some_and(|e| e.ahead_after_aux) && i.checked_sub(1).and_then(|p| entry(&toks[p])).is_some_and(|p| p.aux);
+    // "is set", "was slated"; and without an auxiliary before "for": "his
+    // sentencing, currently set for June 9".
+    let for_word = g.ids.get("for").copied().unwrap_or(NONE);
+    let ahead_after_aux = |i: usize| {
+        entry(&toks[i]).is_some_and(|e| e.ahead_after_aux)
+            && (i.checked_sub(1).and_then(|p| entry(&toks[p])).is_some_and(|p| p.aux) || next_word(i).is_some_and(|n| n.word != NONE && n.word == for_word))
+    };
     // Only before the expression: in "took office in June vowing to
     // retain", "took" tells when June was.
     let ahead_before_to = |i: usize| i < first && entry(&toks[i]).is_some_and(|e| e.ahead_before_infinitive) && next_word(i).and_then(entry).is_some_and(|n| n.infinitive);
