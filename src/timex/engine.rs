@@ -1130,9 +1130,9 @@ impl Engine {
     /// day of a date before it (see `Implied::day_of_previous`): a clock
     /// time without a day, after a day in its sentence or right before it
     /// (durations and sets between do not count), or in the sentence before
-    /// when its own is past and that day was not told in the future, or
-    /// both are told in the future; a
-    /// weekday restating the date right before it.
+    /// when both tell of the past or both of the future (a past time and a
+    /// day not told in the future count too); a weekday restating the date
+    /// right before it.
     #[allow(clippy::too_many_arguments)]
     fn takes_day_of_previous(&self, text: &str, tokens: &Tokens, kind: TimexType, said: &Said, tense: Tense, out: &[Extraction], f: usize, start: usize) -> bool {
         // A past clock time takes a day not told in the future; a future
