@@ -363,6 +363,19 @@ mod tests {
         assert_eq!(value("He left in November.", "2014-10-15"), "2014-11");
     }
 
+    /// A weekday or "the weekend" told without a tense cue is the nearer
+    /// one: said on a Thursday, the coming weekend; on a Tuesday, the last.
+    #[test]
+    fn without_a_tense_cue_the_nearer_weekday_and_weekend() {
+        let r = TimexRecogniser::new("en").unwrap();
+        let value = |text: &str, dct: &str| r.spans(text, Date::parse(dct).ok()).pop().unwrap().value.unwrap();
+        let rain = "Up to 10 inches of rain are possible over the weekend.";
+        assert_eq!(value(rain, "1998-09-24"), "1998-W39-WE");
+        assert_eq!(value(rain, "1998-09-22"), "1998-W38-WE");
+        assert_eq!(value("He leaves Rome on Friday.", "1998-09-22"), "1998-09-25");
+        assert_eq!(value("He leaves Rome on Monday.", "1998-09-22"), "1998-09-21");
+    }
+
     /// A language's grammar is loaded once per process: its recognisers
     /// share one engine; a language without data is an error.
     #[test]

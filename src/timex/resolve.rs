@@ -608,11 +608,14 @@ fn date(s: &Said, tense: Tense, dct: Option<Date>, anchor: Option<Anchor>) -> Po
         };
     }
     if let (Some(Unit::Weekend), None) = (s.unit, s.rel) {
-        // "the weekend": the one just past, unless the sentence looks ahead.
+        // "the weekend": the one just past, unless the sentence looks ahead;
+        // without a cue the nearer one, as a weekday is ("up to 10 inches
+        // are possible over the weekend", said on a Thursday).
         let wd = d.weekday().index() as i64;
         return match tense {
             Tense::Future => at(d, Unit::Weekend),
             _ if wd >= 5 => at(d, Unit::Weekend),
+            Tense::Unknown if wd >= 3 => at(d, Unit::Weekend),
             _ => at(d.add_days(-7), Unit::Weekend),
         };
     }
