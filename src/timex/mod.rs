@@ -80,6 +80,8 @@ impl TimexRecogniser {
         // one before it with a duration between ("on Monday ... 10
         // seconds apart at 2:50 p.m.").
         let (mut anchor, mut previous, mut last_point): (Option<Anchor>, Option<Anchor>, Option<Anchor>) = (None, None, None);
+        // The last anchor that named a day.
+        let mut day_anchor: Option<Anchor> = None;
         // The day of the first expression that names one (the engine's
         // Implied::day_of_lead looks at the same one), once found.
         let mut lead_day: Option<Option<Anchor>> = None;
@@ -111,9 +113,15 @@ impl TimexRecogniser {
             if lead.is_some() {
                 x.implied.day_of_previous = true;
             }
+            // "that day" leans on the last date that named a day, past a
+            // bare year said since ("March 14 ... for 2016-17 ... that
+            // day"); a month since is its own ("last October ... that same
+            // day": a day of that October).
+            let that_day = x.said.that && x.said.dir.is_none() && x.said.unit == Some(said::Unit::Day);
             let leaned_on = match lead {
                 Some(a) => Some(a),
                 None if x.implied.leans_on_previous() => last_point,
+                None if that_day && anchor.is_some_and(|a| a.month.is_none()) => day_anchor.or(anchor),
                 None => anchor,
             };
             let (value, point) = resolve::resolve(&x, start.or(dct), leaned_on);
@@ -130,6 +138,9 @@ impl TimexRecogniser {
                 // it, or a second "a year ago" would go back two years.
                 if !x.said.that && x.said.dir.is_none() {
                     anchor = Some(a);
+                    if a.date().is_some() {
+                        day_anchor = Some(a);
+                    }
                 }
             }
             if let (true, Some(first)) = (x.range_end && self.engine.grammar.joined_ranges, out.last_mut()) {
