@@ -1540,12 +1540,11 @@ fn tense_near(g: &Grammar, text: &str, tokens: &Tokens, first: usize, last: usiz
             (next.tense != Tense::Unknown).then_some(next.tense)
         }
     };
-    // "is set", "was slated"; and without an auxiliary before "for": "his
-    // sentencing, currently set for June 9".
-    let for_word = g.ids.get("for").copied().unwrap_or(NONE);
+    // "is set", "was slated"; and without an auxiliary before a word that
+    // `sets-ahead` ("his sentencing, currently set for June 9").
     let ahead_after_aux = |i: usize| {
         entry(&toks[i]).is_some_and(|e| e.ahead_after_aux)
-            && (i.checked_sub(1).and_then(|p| entry(&toks[p])).is_some_and(|p| p.aux) || next_word(i).is_some_and(|n| n.word != NONE && n.word == for_word))
+            && (i.checked_sub(1).and_then(|p| entry(&toks[p])).is_some_and(|p| p.aux) || next_word(i).and_then(entry).is_some_and(|n| n.sets_ahead))
     };
     // Only before the expression: in "took office in June vowing to
     // retain", "took" tells when June was.
@@ -1600,13 +1599,11 @@ fn tense_near(g: &Grammar, text: &str, tokens: &Tokens, first: usize, last: usiz
     let comma = |i: usize| toks[i].kind == Kind::Punct && matches!(&text[toks[i].start..toks[i].end], "," | ";");
     let clause_start = (0..first).rev().find(|&i| toks[i].sentence != sent || comma(i)).map_or(0, |i| i + 1);
     let clause_end = (last + 1..toks.len()).find(|&i| toks[i].sentence != sent || comma(i)).unwrap_or(toks.len());
-    // After the expression, a verb beyond "and" or "but" is another
-    // clause's, a fallback like a distant reporting verb: "left the port
-    // shortly after midnight Wednesday and was expected in Selvany by noon
-    // Friday".
-    let and = g.ids.get("and").copied().unwrap_or(NONE);
-    let but = g.ids.get("but").copied().unwrap_or(NONE);
-    let coordinated = |i: usize| (last + 1..i).any(|k| toks[k].word != NONE && (toks[k].word == and || toks[k].word == but));
+    // After the expression, a verb beyond a word that `coordinates` ("and",
+    // "but") is another clause's, a fallback like a distant reporting verb:
+    // "left the port shortly after midnight Wednesday and was expected in
+    // Selvany by noon Friday".
+    let coordinated = |i: usize| (last + 1..i).any(|k| entry(&toks[k]).is_some_and(|e| e.coordinates));
     for (lo, hi) in [(clause_start, clause_end), (0, toks.len())] {
         let (mut open, mut fallback) = ([true, true], None);
         for d in 1..=12usize {

@@ -16,7 +16,7 @@
 //! Several words make a phrase (only for `premod`). `word:` lists known words
 //! with no class (so that "In 1990" is not read as a name before a number).
 //! `tense past|future:` lists the cues that give a sentence its tense;
-//! `tense aux|yields|defers|report|future-after-aux|future-after-present-aux|future-before-infinitive|infinitive|perfect|schedules|bare-after:`
+//! `tense aux|yields|defers|report|future-after-aux|sets-ahead|future-after-present-aux|future-before-infinitive|infinitive|perfect|schedules|bare-after|coordinates:`
 //! how some of them read with their neighbours (see `WordEntry`).
 //! `ranges: joined` makes a range one expression (default `split`: two).
 //! `sport:` lists words of a sports report, for the flag `not-in-sport`.
@@ -419,6 +419,13 @@ pub struct WordEntry {
     /// A word that points ahead only after an auxiliary: "is set for
     /// Saturday" (but "set a record on Friday").
     pub ahead_after_aux: bool,
+    /// After such a word, makes it point ahead without an auxiliary too:
+    /// "for" in "his sentencing, currently set for June 9".
+    pub sets_ahead: bool,
+    /// A conjunction after the expression beyond which a cue is another
+    /// clause's, only a fallback: "left shortly after midnight Wednesday
+    /// and was expected ... by noon Friday".
+    pub coordinates: bool,
     /// The same, only after an auxiliary with no tense of its own: "is to
     /// be held" is ahead, "was to write" and "have been to" are not.
     pub ahead_after_present_aux: bool,
@@ -729,7 +736,7 @@ impl Grammar {
                 self.entries[id as usize].abbr |= abbr;
                 return Ok(());
             }
-            "tense" if matches!(value, "aux" | "yields" | "defers" | "report" | "future-after-aux" | "future-after-present-aux" | "future-before-infinitive" | "infinitive" | "perfect" | "schedules" | "bare-after") => {
+            "tense" if matches!(value, "aux" | "yields" | "defers" | "report" | "future-after-aux" | "sets-ahead" | "future-after-present-aux" | "future-before-infinitive" | "infinitive" | "perfect" | "schedules" | "bare-after" | "coordinates") => {
                 let id = self.id(&word);
                 let e = &mut self.entries[id as usize];
                 match value {
@@ -737,6 +744,8 @@ impl Grammar {
                     "yields" => e.yields = true,
                     "report" => e.report = true,
                     "future-after-aux" => e.ahead_after_aux = true,
+                    "sets-ahead" => e.sets_ahead = true,
+                    "coordinates" => e.coordinates = true,
                     "future-after-present-aux" => e.ahead_after_present_aux = true,
                     "future-before-infinitive" => e.ahead_before_infinitive = true,
                     "infinitive" => e.infinitive = true,

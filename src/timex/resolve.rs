@@ -314,7 +314,7 @@ fn time(s: &Said, implied: Implied, dct: Option<Date>, anchor: Option<Anchor>) -
     // The day of the date just before ("March 5 at 3 p.m."): that day is
     // this time's too, for the end of its range ("మే 2న ఉదయం 9 నుంచి 12
     // గంటల వరకు", on May 2 from 9 to 12).
-    let previous_day = anchor.and_then(Anchor::date).filter(|_| !s.says_a_date() && implied.day_of_previous).map(|d| at(d, Unit::Day));
+    let previous_day = anchor.and_then(Anchor::date).filter(|_| implied.day_of_previous).map(|d| at(d, Unit::Day));
     let day = match (said_day.or(previous_day), dct) {
         (Some(day), _) => day,
         // Else the reference date's.
